@@ -1,0 +1,516 @@
+"""The BBS Signature Scheme, draft-irtf-cfrg-bbs-signatures (-06 vectors, July 2025 text).
+
+Section references (§) are to the editor's copy of July 2025, whose algorithms reproduce the
+-06 test vectors byte for byte. The "BBS Signatures Interface" of §3.4 is implemented on top of
+the core operations of §3.6, for both BLS12-381 ciphersuites of §7.2.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from .._errors import InvalidInput, VerificationError
+from ..curve import G1_SIZE, G2_SIZE, R, SCALAR_SIZE, Backend, ExpandMessage, default_backend
+from ..curve import expand_message as _expand_message
+
+__all__ = ["Ciphersuite"]
+
+_EXPAND_LEN = 48  # §7.2: expand_len = ceil((ceil(log2(r)) + k) / 8) with k = 128
+_SIGNATURE_SIZE = G1_SIZE + SCALAR_SIZE
+_PROOF_FLOOR = 3 * G1_SIZE + 4 * SCALAR_SIZE  # §4.2.4.5 octets_to_proof, step 1
+_MAX_U64 = 2**64 - 1
+_PK_CACHE_SIZE = 256
+
+# Anything that is not bytes is refused up front: a str silently encoded here would let two
+# parties sign and verify different octets for "the same" message.
+_BytesLike = bytes | bytearray | memoryview
+
+
+def _octets(value: object, what: str) -> bytes:
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise InvalidInput(f"{what} must be bytes, not {type(value).__name__}")
+    out = bytes(value)
+    if len(out) > _MAX_U64:
+        raise InvalidInput(f"{what} is too long")
+    return out
+
+
+def _i2osp8(value: int) -> bytes:
+    return value.to_bytes(8, "big")
+
+
+def _scalar_octets(value: int) -> bytes:
+    return value.to_bytes(SCALAR_SIZE, "big")
+
+
+class Ciphersuite:
+    """One BBS ciphersuite (§7.2) bound to one curve backend.
+
+    Use the module constants ``BLS12_381_SHA256`` and ``BLS12_381_SHAKE256``; call
+    :meth:`with_backend` to run the same suite on another backend (e.g. the py_ecc reference).
+    Instances are immutable as far as callers can tell and safe to share between threads; they
+    cache the generators and the decoded public keys they have seen.
+    """
+
+    def __init__(
+        self,
+        ciphersuite_id: bytes,
+        expander: ExpandMessage,
+        backend: Backend[Any, Any] | None = None,
+    ) -> None:
+        self._ciphersuite_id = ciphersuite_id
+        self._expander: ExpandMessage = expander
+        self._backend: Backend[Any, Any] = backend if backend is not None else default_backend()
+        # §3.4 BBS Signatures Interface: api_id = ciphersuite_id || "H2G_HM2S_"
+        self._api_id = ciphersuite_id + b"H2G_HM2S_"
+        self._h2s_dst = self._api_id + b"H2S_"
+        self._map_dst = self._api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_"
+        self._keygen_dst = self._api_id + b"KEYGEN_DST_"
+        self._mock_dst = self._api_id + b"MOCK_RANDOM_SCALARS_DST_"
+        self._lock = threading.Lock()
+        self._generators: list[Any] = []
+        self._generator_octets: list[bytes] = []
+        self._generator_v: bytes | None = None
+        self._pk_cache: OrderedDict[bytes, Any] = OrderedDict()
+        bk = self._backend
+        # §7.2: P1 is the first generator of a create_generators run with its own seed.
+        self._p1 = self._create_generators_from_seed(
+            self._api_id + b"BP_MESSAGE_GENERATOR_SEED", 1, None
+        )[0][0]
+        self._bp2 = bk.g2_generator()
+        self._neg_bp2 = bk.g2_neg(self._bp2)
+
+    # ------------------------------------------------------------------ identification
+
+    @property
+    def ciphersuite_id(self) -> bytes:
+        """The ciphersuite identifier (§7.2), e.g. ``BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_``."""
+        return self._ciphersuite_id
+
+    @property
+    def api_id(self) -> bytes:
+        """``ciphersuite_id || "H2G_HM2S_"``, the interface identifier of §3.4."""
+        return self._api_id
+
+    @property
+    def backend(self) -> Backend[Any, Any]:
+        """The curve backend this suite computes with."""
+        return self._backend
+
+    def with_backend(self, backend: Backend[Any, Any]) -> Ciphersuite:
+        """The same ciphersuite computed with another curve backend."""
+        return Ciphersuite(self._ciphersuite_id, self._expander, backend)
+
+    def __repr__(self) -> str:
+        return f"Ciphersuite({self._ciphersuite_id.decode()!r}, backend={self._backend.name!r})"
+
+    # ------------------------------------------------------------------ hashing utilities
+
+    def expand_message(self, msg: bytes, dst: bytes, length: int) -> bytes:
+        """The suite's RFC 9380 ``expand_message`` (XMD-SHA-256 or XOF-SHAKE-256)."""
+        return _expand_message(self._expander, msg, dst, length)
+
+    def hash_to_scalar(self, msg: bytes, dst: bytes) -> int:
+        """§4.1.3 ``hash_to_scalar``: ``OS2IP(expand_message(msg, dst, 48)) mod r``."""
+        msg = _octets(msg, "msg")
+        dst = _octets(dst, "dst")
+        if len(dst) > 255:
+            raise InvalidInput("hash_to_scalar: dst must be at most 255 bytes")
+        return int.from_bytes(self.expand_message(msg, dst, _EXPAND_LEN), "big") % R
+
+    def map_message_to_scalar(self, message: bytes, dst: bytes | None = None) -> int:
+        """§4.1.2 ``map_to_scalar_as_hash`` with the interface's default DST."""
+        return self.hash_to_scalar(message, self._map_dst if dst is None else dst)
+
+    def messages_to_scalars(self, messages: Sequence[bytes]) -> list[int]:
+        """§4.1.1 ``messages_to_scalars``."""
+        if isinstance(messages, (bytes, bytearray, str)):
+            raise InvalidInput("messages must be a sequence of bytes, not a single value")
+        if len(messages) > _MAX_U64:
+            raise InvalidInput("too many messages")
+        expand = self.expand_message
+        dst = self._map_dst
+        out = []
+        for i, message in enumerate(messages):
+            octets = _octets(message, f"messages[{i}]")
+            out.append(int.from_bytes(expand(octets, dst, _EXPAND_LEN), "big") % R)
+        return out
+
+    def unsafe_seeded_random_scalars(
+        self, seed: bytes, count: int, dst: bytes | None = None
+    ) -> list[int]:
+        """Deterministic "mocked" random scalars of the draft's test vectors (§C.1).
+
+        Test use only: scalars derived from a known seed destroy the zero-knowledge property
+        of any proof built with them.
+        """
+        dst = self._mock_dst if dst is None else dst
+        out_len = _EXPAND_LEN * count
+        if out_len > 65535:
+            raise InvalidInput("too many mocked scalars requested")
+        v = self.expand_message(seed, dst, out_len)
+        return [
+            int.from_bytes(v[i * _EXPAND_LEN : (i + 1) * _EXPAND_LEN], "big") % R
+            for i in range(count)
+        ]
+
+    # ------------------------------------------------------------------ generators
+
+    def _create_generators_from_seed(
+        self, generator_seed: bytes, count: int, state: bytes | None
+    ) -> tuple[list[Any], bytes]:
+        """§4.1.4.1 ``create_generators``, resumable from the chaining value ``state``."""
+        seed_dst = self._api_id + b"SIG_GENERATOR_SEED_"
+        generator_dst = self._api_id + b"SIG_GENERATOR_DST_"
+        v = state if state is not None else self.expand_message(generator_seed, seed_dst, 48)
+        return self._next_generators(v, 0, count, seed_dst, generator_dst)
+
+    def _next_generators(
+        self, v: bytes, done: int, count: int, seed_dst: bytes, generator_dst: bytes
+    ) -> tuple[list[Any], bytes]:
+        out = []
+        for i in range(done + 1, done + count + 1):
+            v = self.expand_message(v + _i2osp8(i), seed_dst, _EXPAND_LEN)
+            out.append(self._backend.hash_to_g1(v, generator_dst, self._expander))
+        return out, v
+
+    def _ensure_generators(self, count: int) -> list[Any]:
+        """The first ``count`` generators ``(Q_1, H_1, ...)``, computed once and cached."""
+        if len(self._generators) >= count:
+            return self._generators
+        with self._lock:
+            have = len(self._generators)
+            if have < count:
+                seed_dst = self._api_id + b"SIG_GENERATOR_SEED_"
+                generator_dst = self._api_id + b"SIG_GENERATOR_DST_"
+                v = self._generator_v
+                if v is None:
+                    v = self.expand_message(
+                        self._api_id + b"MESSAGE_GENERATOR_SEED", seed_dst, _EXPAND_LEN
+                    )
+                new, v = self._next_generators(v, have, count - have, seed_dst, generator_dst)
+                encode = self._backend.g1_encode
+                self._generator_octets = self._generator_octets + [encode(p) for p in new]
+                self._generators = self._generators + new
+                self._generator_v = v
+        return self._generators
+
+    def create_generators(self, count: int) -> list[bytes]:
+        """§4.1.4.1 ``create_generators(count, api_id)``: ``Q_1, H_1, ..., H_(count-1)``."""
+        if not 0 <= count <= _MAX_U64:
+            raise InvalidInput("generator count out of range")
+        self._ensure_generators(count)
+        return self._generator_octets[:count]
+
+    @property
+    def p1(self) -> bytes:
+        """The suite's fixed G1 point ``P1`` (§7.2)."""
+        return self._backend.g1_encode(self._p1)
+
+    # ------------------------------------------------------------------ keys
+
+    def keygen(
+        self, key_material: bytes, key_info: bytes = b"", key_dst: bytes | None = None
+    ) -> bytes:
+        """§3.3.1 ``KeyGen``: derive a 32-byte secret key from at least 32 bytes of key material."""
+        key_material = _octets(key_material, "key_material")
+        key_info = _octets(key_info, "key_info")
+        if len(key_material) < 32:
+            raise InvalidInput("key_material must be at least 32 bytes")
+        if len(key_info) > 65535:
+            raise InvalidInput("key_info must be at most 65535 bytes")
+        dst = self._keygen_dst if key_dst is None else _octets(key_dst, "key_dst")
+        derive_input = key_material + len(key_info).to_bytes(2, "big") + key_info
+        sk = self.hash_to_scalar(derive_input, dst)
+        if sk == 0:  # probability 2^-255; the draft requires a non-zero key
+            raise InvalidInput("key_material yields the zero key")
+        return _scalar_octets(sk)
+
+    def generate_secret_key(self) -> bytes:
+        """A fresh secret key from 32 bytes of operating-system randomness."""
+        return self.keygen(secrets.token_bytes(32))
+
+    def _decode_sk(self, sk: bytes) -> int:
+        sk = _octets(sk, "secret key")
+        if len(sk) != SCALAR_SIZE:
+            raise InvalidInput("a secret key is 32 bytes")
+        value = int.from_bytes(sk, "big")
+        if not 0 < value < R:
+            raise InvalidInput("secret key out of range")
+        return value
+
+    def sk_to_pk(self, sk: bytes) -> bytes:
+        """§3.3.2 ``SkToPk``: ``W = BP2 * SK``, 96 bytes."""
+        x = self._decode_sk(sk)
+        bk = self._backend
+        return bk.g2_encode(bk.g2_mul(self._bp2, x))
+
+    def _decode_pk(self, pk: bytes) -> Any:
+        """§4.2.4.6 ``octets_to_pubkey`` with a bounded cache (the draft allows caching)."""
+        pk = _octets(pk, "public key")
+        if len(pk) != G2_SIZE:
+            raise InvalidInput("a public key is 96 bytes")
+        cache = self._pk_cache
+        with self._lock:
+            w = cache.get(pk)
+            if w is not None:
+                cache.move_to_end(pk)
+                return w
+        w = self._backend.g2_decode(pk, allow_identity=False)
+        with self._lock:
+            cache[pk] = w
+            if len(cache) > _PK_CACHE_SIZE:
+                cache.popitem(last=False)
+        return w
+
+    # ------------------------------------------------------------------ shared steps
+
+    def _domain(self, pk: bytes, count: int, header: bytes) -> int:
+        """§4.1.5 ``calculate_domain`` for the generators ``Q_1, H_1..H_count``."""
+        gens = self._generator_octets
+        dom_octs = _i2osp8(count) + b"".join(gens[: count + 1]) + self._api_id
+        return self.hash_to_scalar(
+            pk + dom_octs + _i2osp8(len(header)) + header, self._h2s_dst
+        )
+
+    def _decode_signature(self, signature: bytes) -> tuple[Any, int]:
+        """§4.2.4.2 ``octets_to_signature``."""
+        signature = _octets(signature, "signature")
+        if len(signature) != _SIGNATURE_SIZE:
+            raise InvalidInput(f"a signature is {_SIGNATURE_SIZE} bytes")
+        a = self._backend.g1_decode(signature[:G1_SIZE], allow_identity=False)
+        e = int.from_bytes(signature[G1_SIZE:], "big")
+        if not 0 < e < R:
+            raise InvalidInput("signature scalar out of range")
+        return a, e
+
+    def _check_indexes(self, indexes: Sequence[int], total: int) -> list[int]:
+        if isinstance(indexes, (bytes, bytearray, str)):
+            raise InvalidInput("disclosed_indexes must be a sequence of integers")
+        out = []
+        previous = -1
+        for i in indexes:
+            if isinstance(i, bool) or not isinstance(i, int):
+                raise InvalidInput("disclosed indexes must be integers")
+            if not 0 <= i < total:
+                raise InvalidInput(f"disclosed index {i} out of range for {total} messages")
+            if i <= previous:
+                raise InvalidInput("disclosed indexes must be strictly increasing (sorted, unique)")
+            previous = i
+            out.append(i)
+        return out
+
+    def _challenge(
+        self,
+        disclosed: Sequence[tuple[int, int]],
+        points: Sequence[Any],
+        domain: int,
+        ph: bytes,
+    ) -> int:
+        """§4.1.6 ``ProofChallengeCalculate``."""
+        encode = self._backend.g1_encode
+        parts = [_i2osp8(len(disclosed))]
+        for index, scalar in disclosed:
+            parts.append(_i2osp8(index))
+            parts.append(_scalar_octets(scalar))
+        parts.extend(encode(p) for p in points)
+        parts.append(_scalar_octets(domain))
+        parts.append(_i2osp8(len(ph)))
+        parts.append(ph)
+        return self.hash_to_scalar(b"".join(parts), self._h2s_dst)
+
+    # ------------------------------------------------------------------ Sign / Verify
+
+    def sign(self, sk: bytes, pk: bytes, header: bytes, messages: Sequence[bytes]) -> bytes:
+        """§3.4.1 ``Sign`` (with §3.6.1 ``CoreSign``): an 80-byte signature ``A || e``."""
+        x = self._decode_sk(sk)
+        pk = _octets(pk, "public key")
+        if len(pk) != G2_SIZE:
+            raise InvalidInput("a public key is 96 bytes")
+        header = _octets(header, "header")
+        scalars = self.messages_to_scalars(messages)
+        count = len(scalars)
+        gens = self._ensure_generators(count + 1)
+        domain = self._domain(pk, count, header)
+        # e = hash_to_scalar(serialize((SK, msg_1, ..., msg_L, domain)), signature_dst)
+        e_input = b"".join(_scalar_octets(v) for v in (x, *scalars, domain))
+        e = self.hash_to_scalar(e_input, self._h2s_dst)
+        if (x + e) % R == 0:  # probability 2^-255, but the draft requires the check
+            raise InvalidInput("signing failed: SK + e = 0 mod r")
+        bk = self._backend
+        b = bk.g1_msm([self._p1, *gens[: count + 1]], [1, domain, *scalars])
+        a = bk.g1_mul(b, pow(x + e, -1, R))
+        return bk.g1_encode(a) + _scalar_octets(e)
+
+    def verify(self, pk: bytes, signature: bytes, header: bytes, messages: Sequence[bytes]) -> None:
+        """§3.4.2 ``Verify`` (with §3.6.2 ``CoreVerify``).
+
+        Returns ``None`` for a valid signature; raises :class:`zk.VerificationError` otherwise
+        and :class:`zk.InvalidInput` for malformed input.
+        """
+        header = _octets(header, "header")
+        w = self._decode_pk(pk)
+        a, e = self._decode_signature(signature)
+        scalars = self.messages_to_scalars(messages)
+        count = len(scalars)
+        gens = self._ensure_generators(count + 1)
+        domain = self._domain(bytes(pk), count, header)
+        # Faster form (July 2025 text, CoreVerify step 3): h(A, W) * h(A*e - B, BP2) == 1,
+        # with A*e - B = A*e - P1 - Q_1*domain - sum(H_i*msg_i) as one multi-scalar
+        # multiplication: no G2 multiplication on the verifier's side.
+        bk = self._backend
+        lhs = bk.g1_msm(
+            [a, self._p1, *gens[: count + 1]],
+            [e, R - 1, (-domain) % R, *((-m) % R for m in scalars)],
+        )
+        if not bk.pairing_check([a, lhs], [w, self._bp2]):
+            raise VerificationError("BBS signature does not verify")
+
+    # ------------------------------------------------------------------ ProofGen / ProofVerify
+
+    def proof_gen(
+        self,
+        pk: bytes,
+        signature: bytes,
+        header: bytes,
+        presentation_header: bytes,
+        messages: Sequence[bytes],
+        disclosed_indexes: Sequence[int],
+        *,
+        unsafe_random_scalars: Sequence[int] | None = None,
+    ) -> bytes:
+        """§3.4.3 ``ProofGen`` (with §3.6.3 ``CoreProofGen``).
+
+        ``unsafe_random_scalars`` replaces ``calculate_random_scalars`` (§4.1.1) to reproduce
+        the draft's fixtures; it must never be used outside tests, since known or reused
+        random scalars reveal the undisclosed messages and the signature.
+        """
+        header = _octets(header, "header")
+        ph = _octets(presentation_header, "presentation_header")
+        w_octets = _octets(pk, "public key")
+        self._decode_pk(w_octets)
+        a, e = self._decode_signature(signature)
+        scalars = self.messages_to_scalars(messages)
+        count = len(scalars)
+        disclosed = self._check_indexes(disclosed_indexes, count)
+        disclosed_set = set(disclosed)
+        undisclosed = [j for j in range(count) if j not in disclosed_set]
+        u = len(undisclosed)
+        if unsafe_random_scalars is None:
+            rs = [secrets.randbelow(R - 1) + 1 for _ in range(5 + u)]
+        else:
+            rs = [int(v) % R for v in unsafe_random_scalars]
+            if len(rs) != 5 + u:
+                raise InvalidInput(f"expected {5 + u} random scalars")
+        r1, r2, e_t, r1_t, r3_t = rs[:5]
+        m_t = rs[5:]
+        gens = self._ensure_generators(count + 1)
+        domain = self._domain(w_octets, count, header)
+        bk = self._backend
+        q1, hs = gens[0], gens[1 : count + 1]
+        # §3.7.1 ProofInit. Multiplications are folded into multi-scalar multiplications:
+        # D = B*r2, Abar = A*(r1*r2), Bbar = D*r1 - Abar*e = B*(r1*r2) - A*(r1*r2*e).
+        r1r2 = r1 * r2 % R
+        b_points = [self._p1, q1, *hs]
+        b_scalars = [1, domain, *scalars]
+        d = bk.g1_msm(b_points, [s * r2 % R for s in b_scalars])
+        abar = bk.g1_mul(a, r1r2)
+        bbar = bk.g1_msm([a, *b_points], [(-r1r2 * e) % R, *(s * r1r2 % R for s in b_scalars)])
+        t1 = bk.g1_msm([abar, d], [e_t, r1_t])
+        t2 = bk.g1_msm([d, *(hs[j] for j in undisclosed)], [r3_t, *m_t])
+        c = self._challenge(
+            [(i, scalars[i]) for i in disclosed], (abar, bbar, d, t1, t2), domain, ph
+        )
+        # §3.7.2 ProofFinalize
+        r3 = pow(r2, -1, R)
+        responses = [
+            (e_t + e * c) % R,
+            (r1_t - r1 * c) % R,
+            (r3_t - r3 * c) % R,
+            *((mt + scalars[j] * c) % R for mt, j in zip(m_t, undisclosed, strict=True)),
+            c,
+        ]
+        return (
+            bk.g1_encode(abar)
+            + bk.g1_encode(bbar)
+            + bk.g1_encode(d)
+            + b"".join(_scalar_octets(s) for s in responses)
+        )
+
+    def proof_verify(
+        self,
+        pk: bytes,
+        proof: bytes,
+        header: bytes,
+        presentation_header: bytes,
+        disclosed_messages: Sequence[bytes],
+        disclosed_indexes: Sequence[int],
+    ) -> None:
+        """§3.4.4 ``ProofVerify`` (with §3.6.4 ``CoreProofVerify``).
+
+        Returns ``None`` for a valid proof; raises :class:`zk.VerificationError` otherwise and
+        :class:`zk.InvalidInput` for malformed input.
+        """
+        header = _octets(header, "header")
+        ph = _octets(presentation_header, "presentation_header")
+        w_octets = _octets(pk, "public key")
+        proof = _octets(proof, "proof")
+        # §4.2.4.5 octets_to_proof: length first, so no point is decoded for junk.
+        if len(proof) < _PROOF_FLOOR or (len(proof) - _PROOF_FLOOR) % SCALAR_SIZE:
+            raise InvalidInput("proof length is not 3 points and at least 4 scalars")
+        w = self._decode_pk(w_octets)
+        bk = self._backend
+        abar, bbar, d = (
+            bk.g1_decode(proof[i * G1_SIZE : (i + 1) * G1_SIZE], allow_identity=False)
+            for i in range(3)
+        )
+        offset = 3 * G1_SIZE
+        scalars_out = []
+        for start in range(offset, len(proof), SCALAR_SIZE):
+            s = int.from_bytes(proof[start : start + SCALAR_SIZE], "big")
+            if not 0 < s < R:
+                raise InvalidInput("proof scalar out of range")
+            scalars_out.append(s)
+        e_hat, r1_hat, r3_hat = scalars_out[:3]
+        commitments = scalars_out[3:-1]
+        cp = scalars_out[-1]
+        # §3.7.3 ProofVerifyInit
+        u = len(commitments)
+        disclosed_scalars = self.messages_to_scalars(disclosed_messages)
+        r_count = len(disclosed_scalars)
+        count = r_count + u
+        disclosed = self._check_indexes(disclosed_indexes, count)
+        if len(disclosed) != r_count:
+            raise InvalidInput("as many disclosed messages as disclosed indexes are needed")
+        gens = self._ensure_generators(count + 1)
+        domain = self._domain(w_octets, count, header)
+        q1, hs = gens[0], gens[1 : count + 1]
+        disclosed_set = set(disclosed)
+        undisclosed = [j for j in range(count) if j not in disclosed_set]
+        t1 = bk.g1_msm([bbar, abar, d], [cp, e_hat, r1_hat])
+        # T2 = Bv*cp + D*r3^ + sum H_j*m^_j with Bv = P1 + Q_1*domain + sum H_i*msg_i,
+        # expanded into a single multi-scalar multiplication.
+        t2 = bk.g1_msm(
+            [self._p1, q1, d, *(hs[i] for i in disclosed), *(hs[j] for j in undisclosed)],
+            [
+                cp,
+                domain * cp % R,
+                r3_hat,
+                *(m * cp % R for m in disclosed_scalars),
+                *commitments,
+            ],
+        )
+        c = self._challenge(
+            list(zip(disclosed, disclosed_scalars, strict=True)),
+            (abar, bbar, d, t1, t2),
+            domain,
+            ph,
+        )
+        if c != cp:
+            raise VerificationError("BBS proof does not verify: challenge mismatch")
+        if not bk.pairing_check([abar, bbar], [w, self._neg_bp2]):
+            raise VerificationError("BBS proof does not verify: pairing check failed")

@@ -1,0 +1,90 @@
+"""Hashing to the scalar field and to BLS12-381 G1 (RFC 9380).
+
+``expand_message_xmd`` (RFC 9380 §5.3.1) and ``expand_message_xof`` (§5.3.2) are implemented here
+once and shared by both curve backends, so the two backends can differ only in the curve
+arithmetic, never in the hashing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from .._errors import InvalidInput
+
+__all__ = [
+    "P",
+    "R",
+    "ExpandMessage",
+    "expand_message",
+    "expand_message_xmd",
+    "expand_message_xof",
+    "hash_to_field_fp",
+]
+
+#: Order of the prime-order subgroups G1, G2 and GT of BLS12-381 (the scalar field modulus).
+R = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+#: Characteristic of the base field of BLS12-381.
+P = 0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
+
+#: The two expanders used by the BBS ciphersuites.
+ExpandMessage = Literal["xmd:sha256", "xof:shake256"]
+
+# RFC 9380 §5.3.3: a DST longer than 255 bytes is replaced by a hash of it.
+_LONG_DST_PREFIX = b"H2C-OVERSIZE-DST-"
+
+
+def _xmd_dst(dst: bytes) -> bytes:
+    if len(dst) > 255:
+        dst = hashlib.sha256(_LONG_DST_PREFIX + dst).digest()
+    return dst + bytes([len(dst)])
+
+
+def _xof_dst(dst: bytes) -> bytes:
+    if len(dst) > 255:
+        dst = hashlib.shake_256(_LONG_DST_PREFIX + dst).digest(64)
+    return dst + bytes([len(dst)])
+
+
+def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
+    """RFC 9380 §5.3.1 ``expand_message_xmd`` with SHA-256."""
+    b_in_bytes = 32
+    s_in_bytes = 64
+    ell = -(-len_in_bytes // b_in_bytes)
+    if ell > 255 or len_in_bytes > 65535:
+        raise InvalidInput("expand_message_xmd: requested output is too long")
+    dst_prime = _xmd_dst(dst)
+    msg_prime = bytes(s_in_bytes) + msg + len_in_bytes.to_bytes(2, "big") + b"\x00" + dst_prime
+    b_0 = hashlib.sha256(msg_prime).digest()
+    b_i = hashlib.sha256(b_0 + b"\x01" + dst_prime).digest()
+    out = [b_i]
+    for i in range(2, ell + 1):
+        mixed = bytes(x ^ y for x, y in zip(b_0, b_i, strict=True))
+        b_i = hashlib.sha256(mixed + bytes([i]) + dst_prime).digest()
+        out.append(b_i)
+    return b"".join(out)[:len_in_bytes]
+
+
+def expand_message_xof(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
+    """RFC 9380 §5.3.2 ``expand_message_xof`` with SHAKE-256."""
+    if len_in_bytes > 65535:
+        raise InvalidInput("expand_message_xof: requested output is too long")
+    dst_prime = _xof_dst(dst)
+    msg_prime = msg + len_in_bytes.to_bytes(2, "big") + dst_prime
+    return hashlib.shake_256(msg_prime).digest(len_in_bytes)
+
+
+def expand_message(expander: ExpandMessage, msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
+    """Dispatch to the RFC 9380 expander named by ``expander``."""
+    if expander == "xmd:sha256":
+        return expand_message_xmd(msg, dst, len_in_bytes)
+    if expander == "xof:shake256":
+        return expand_message_xof(msg, dst, len_in_bytes)
+    raise InvalidInput(f"unknown expand_message variant {expander!r}")
+
+
+def hash_to_field_fp(expander: ExpandMessage, msg: bytes, dst: bytes, count: int) -> list[int]:
+    """RFC 9380 §5.2 ``hash_to_field`` for the base field of BLS12-381 (m = 1, L = 64)."""
+    length = 64
+    uniform = expand_message(expander, msg, dst, count * length)
+    return [int.from_bytes(uniform[i * length : (i + 1) * length], "big") % P for i in range(count)]
