@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._errors import InvalidInput, VerificationError
-from ..curve import G1_SIZE, G2_SIZE, R, SCALAR_SIZE, Backend, ExpandMessage, default_backend
+from ..curve import G1_SIZE, G2_SIZE, SCALAR_SIZE, Backend, ExpandMessage, R, default_backend
 from ..curve import expand_message as _expand_message
 
 __all__ = ["Ciphersuite"]
@@ -273,9 +273,7 @@ class Ciphersuite:
         """§4.1.5 ``calculate_domain`` for the generators ``Q_1, H_1..H_count``."""
         gens = self._generator_octets
         dom_octs = _i2osp8(count) + b"".join(gens[: count + 1]) + self._api_id
-        return self.hash_to_scalar(
-            pk + dom_octs + _i2osp8(len(header)) + header, self._h2s_dst
-        )
+        return self.hash_to_scalar(pk + dom_octs + _i2osp8(len(header)) + header, self._h2s_dst)
 
     def _decode_signature(self, signature: bytes) -> tuple[Any, int]:
         """§4.2.4.2 ``octets_to_signature``."""

@@ -19,9 +19,9 @@ from typing import Any
 from ._arkworks import ArkworksBackend
 from ._backend import G1_SIZE, G2_SIZE, SCALAR_SIZE, Backend
 from ._hash import (
+    ExpandMessage,
     P,
     R,
-    ExpandMessage,
     expand_message,
     expand_message_xmd,
     expand_message_xof,

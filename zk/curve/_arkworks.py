@@ -8,7 +8,7 @@ from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
 from .._errors import InvalidInput, InvalidPoint
 from ._backend import G1_SIZE, G2_SIZE, check_compressed_encoding
-from ._hash import R, ExpandMessage, hash_to_field_fp
+from ._hash import ExpandMessage, R, hash_to_field_fp
 
 __all__ = ["ArkworksBackend"]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from .._errors import InvalidPoint
-from ._hash import P, ExpandMessage
+from ._hash import ExpandMessage, P
 
 __all__ = ["Backend", "G1_SIZE", "G2_SIZE", "SCALAR_SIZE", "check_compressed_encoding"]
 

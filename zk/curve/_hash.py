@@ -34,6 +34,9 @@ ExpandMessage = Literal["xmd:sha256", "xof:shake256"]
 _LONG_DST_PREFIX = b"H2C-OVERSIZE-DST-"
 
 
+_SHA256_AFTER_ZPAD = hashlib.sha256(bytes(64))  # RFC 9380 §5.3.1 step 4: Z_pad for SHA-256
+
+
 def _xmd_dst(dst: bytes) -> bytes:
     if len(dst) > 255:
         dst = hashlib.sha256(_LONG_DST_PREFIX + dst).digest()
@@ -49,17 +52,19 @@ def _xof_dst(dst: bytes) -> bytes:
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
     """RFC 9380 §5.3.1 ``expand_message_xmd`` with SHA-256."""
     b_in_bytes = 32
-    s_in_bytes = 64
     ell = -(-len_in_bytes // b_in_bytes)
     if ell > 255 or len_in_bytes > 65535:
         raise InvalidInput("expand_message_xmd: requested output is too long")
     dst_prime = _xmd_dst(dst)
-    msg_prime = bytes(s_in_bytes) + msg + len_in_bytes.to_bytes(2, "big") + b"\x00" + dst_prime
-    b_0 = hashlib.sha256(msg_prime).digest()
+    # Z_pad (one zero block) is absorbed once, at import, and the state copied per call.
+    h = _SHA256_AFTER_ZPAD.copy()
+    h.update(msg + len_in_bytes.to_bytes(2, "big") + b"\x00" + dst_prime)
+    b_0 = h.digest()
     b_i = hashlib.sha256(b_0 + b"\x01" + dst_prime).digest()
     out = [b_i]
+    b_0_int = int.from_bytes(b_0, "big")
     for i in range(2, ell + 1):
-        mixed = bytes(x ^ y for x, y in zip(b_0, b_i, strict=True))
+        mixed = (b_0_int ^ int.from_bytes(b_i, "big")).to_bytes(b_in_bytes, "big")
         b_i = hashlib.sha256(mixed + bytes([i]) + dst_prime).digest()
         out.append(b_i)
     return b"".join(out)[:len_in_bytes]

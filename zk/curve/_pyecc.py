@@ -36,7 +36,7 @@ from py_ecc.optimized_bls12_381 import (
 
 from .._errors import InvalidInput, InvalidPoint
 from ._backend import G1_SIZE, G2_SIZE, check_compressed_encoding
-from ._hash import R, ExpandMessage, hash_to_field_fp
+from ._hash import ExpandMessage, R, hash_to_field_fp
 
 __all__ = ["PyEccBackend"]
 
@@ -91,11 +91,11 @@ class PyEccBackend:
 
     def g1_encode(self, point: Point) -> bytes:
         """See :meth:`zk.curve.Backend.g1_encode`."""
-        return int(compress_G1(point)).to_bytes(G1_SIZE, "big")  # type: ignore[arg-type]
+        return int(compress_G1(point)).to_bytes(G1_SIZE, "big")
 
     def g2_encode(self, point: Point) -> bytes:
         """See :meth:`zk.curve.Backend.g2_encode`."""
-        z1, z2 = compress_G2(point)  # type: ignore[arg-type]
+        z1, z2 = compress_G2(point)
         return int(z1).to_bytes(G1_SIZE, "big") + int(z2).to_bytes(G1_SIZE, "big")
 
     def g1_identity(self) -> Point:

@@ -1,0 +1,58 @@
+# Every target sets up .venv itself. The environment is reinstalled only when pyproject.toml
+# changes: the stamp file's name carries a hash of it.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+PYPROJECT_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read()).hexdigest()[:16])")
+DEV_STAMP      := $(VENV)/.installed-dev-$(PYPROJECT_HASH)
+BENCH_STAMP    := $(VENV)/.installed-bench-$(PYPROJECT_HASH)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help run test lint format bench clean
+
+help:
+	@echo "make run     set up .venv and run the demonstration (chancery demo)"
+	@echo "make test    lint, type-check, check import layering, then run the tests"
+	@echo "make lint    ruff, ruff format --check, mypy, lint-imports"
+	@echo "make format  apply ruff's formatting and safe fixes"
+	@echo "make bench   run the benchmarks against peer libraries"
+	@echo "make clean   remove .venv, caches and build output (var/ is kept)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(DEV_STAMP): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-dev-*
+	touch $@
+
+$(BENCH_STAMP): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-bench-*
+	touch $@ $(DEV_STAMP)
+
+run: $(DEV_STAMP)
+	$(BIN)/chancery demo
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +
