@@ -410,14 +410,11 @@ class Ciphersuite:
         domain = self._domain(w_octets, count, header)
         bk = self._backend
         q1, hs = gens[0], gens[1 : count + 1]
-        # §3.7.1 ProofInit. Multiplications are folded into multi-scalar multiplications:
-        # D = B*r2, Abar = A*(r1*r2), Bbar = D*r1 - Abar*e = B*(r1*r2) - A*(r1*r2*e).
-        r1r2 = r1 * r2 % R
-        b_points = [self._p1, q1, *hs]
-        b_scalars = [1, domain, *scalars]
-        d = bk.g1_msm(b_points, [s * r2 % R for s in b_scalars])
-        abar = bk.g1_mul(a, r1r2)
-        bbar = bk.g1_msm([a, *b_points], [(-r1r2 * e) % R, *(s * r1r2 % R for s in b_scalars)])
+        # §3.7.1 ProofInit, steps 2-5: D = B*r2 (B = P1 + Q_1*domain + sum H_i*msg_i folded
+        # into one multi-scalar multiplication), Abar = A*(r1*r2), Bbar = D*r1 - Abar*e.
+        d = bk.g1_msm([self._p1, q1, *hs], [r2, domain * r2 % R, *(m * r2 % R for m in scalars)])
+        abar = bk.g1_mul(a, r1 * r2 % R)
+        bbar = bk.g1_msm([d, abar], [r1, (-e) % R])
         t1 = bk.g1_msm([abar, d], [e_t, r1_t])
         t2 = bk.g1_msm([d, *(hs[j] for j in undisclosed)], [r3_t, *m_t])
         c = self._challenge(
