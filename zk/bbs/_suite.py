@@ -39,6 +39,22 @@ def _octets(value: object, what: str) -> bytes:
     return out
 
 
+def _sequence(value: object, what: str) -> Sequence[Any]:
+    # A list or tuple only: a bytes or str value would be read as a sequence of characters,
+    # and a one-shot iterator could be consumed by a check before it is used.
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(f"{what} must be a list or tuple, not {type(value).__name__}")
+    if len(value) > _MAX_U64:
+        raise InvalidInput(f"{what} is too long")
+    return value
+
+
+def _count(value: object, what: str) -> int:
+    if type(value) is not int or not 0 <= value <= _MAX_U64:
+        raise InvalidInput(f"{what} must be a non-negative int")
+    return value
+
+
 def _i2osp8(value: int) -> bytes:
     return value.to_bytes(8, "big")
 
@@ -128,10 +144,7 @@ class Ciphersuite:
 
     def messages_to_scalars(self, messages: Sequence[bytes]) -> list[int]:
         """§4.1.1 ``messages_to_scalars``."""
-        if isinstance(messages, (bytes, bytearray, str)):
-            raise InvalidInput("messages must be a sequence of bytes, not a single value")
-        if len(messages) > _MAX_U64:
-            raise InvalidInput("too many messages")
+        messages = _sequence(messages, "messages")
         expand = self.expand_message
         dst = self._map_dst
         out = []
@@ -148,8 +161,9 @@ class Ciphersuite:
         Test use only: scalars derived from a known seed destroy the zero-knowledge property
         of any proof built with them.
         """
-        dst = self._mock_dst if dst is None else dst
-        out_len = _EXPAND_LEN * count
+        seed = _octets(seed, "seed")
+        dst = self._mock_dst if dst is None else _octets(dst, "dst")
+        out_len = _EXPAND_LEN * _count(count, "count")
         if out_len > 65535:
             raise InvalidInput("too many mocked scalars requested")
         v = self.expand_message(seed, dst, out_len)
@@ -201,9 +215,7 @@ class Ciphersuite:
 
     def create_generators(self, count: int) -> list[bytes]:
         """§4.1.4.1 ``create_generators(count, api_id)``: ``Q_1, H_1, ..., H_(count-1)``."""
-        if not 0 <= count <= _MAX_U64:
-            raise InvalidInput("generator count out of range")
-        self._ensure_generators(count)
+        self._ensure_generators(_count(count, "count"))
         return self._generator_octets[:count]
 
     @property
@@ -287,8 +299,7 @@ class Ciphersuite:
         return a, e
 
     def _check_indexes(self, indexes: Sequence[int], total: int) -> list[int]:
-        if isinstance(indexes, (bytes, bytearray, str)):
-            raise InvalidInput("disclosed_indexes must be a sequence of integers")
+        indexes = _sequence(indexes, "disclosed_indexes")
         out = []
         previous = -1
         for i in indexes:
@@ -327,8 +338,9 @@ class Ciphersuite:
         """§3.4.1 ``Sign`` (with §3.6.1 ``CoreSign``): an 80-byte signature ``A || e``."""
         x = self._decode_sk(sk)
         pk = _octets(pk, "public key")
-        if len(pk) != G2_SIZE:
-            raise InvalidInput("a public key is 96 bytes")
+        # The draft does not validate PK here, but a signature bound to a key that is not a
+        # valid public key could never be verified: refuse it now rather than later.
+        self._decode_pk(pk)
         header = _octets(header, "header")
         scalars = self.messages_to_scalars(messages)
         count = len(scalars)
@@ -401,9 +413,11 @@ class Ciphersuite:
         if unsafe_random_scalars is None:
             rs = [secrets.randbelow(R - 1) + 1 for _ in range(5 + u)]
         else:
-            rs = [int(v) % R for v in unsafe_random_scalars]
+            rs = list(_sequence(unsafe_random_scalars, "unsafe_random_scalars"))
             if len(rs) != 5 + u:
                 raise InvalidInput(f"expected {5 + u} random scalars")
+            if any(type(v) is not int or not 0 < v < R for v in rs):
+                raise InvalidInput("random scalars must be ints in [1, r - 1]")
         r1, r2, e_t, r1_t, r3_t = rs[:5]
         m_t = rs[5:]
         gens = self._ensure_generators(count + 1)

@@ -7,17 +7,15 @@ from collections.abc import Sequence
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
 from .._errors import InvalidInput, InvalidPoint
-from ._backend import G1_SIZE, G2_SIZE, check_compressed_encoding
-from ._hash import ExpandMessage, R, hash_to_field_fp
+from ._backend import G1_SIZE, G2_SIZE, check_compressed_encoding, check_scalar
+from ._hash import ExpandMessage, check_hash_input, hash_to_field_fp
 
 __all__ = ["ArkworksBackend"]
 
 
 def _scalar(value: int) -> Scalar:
     # Scalar.from_be_bytes is an order of magnitude faster than Scalar(int).
-    if not 0 <= value < R:
-        raise InvalidInput("scalar out of range")
-    return Scalar.from_be_bytes(value.to_bytes(32, "big"))
+    return Scalar.from_be_bytes(check_scalar(value).to_bytes(32, "big"))
 
 
 class ArkworksBackend:
@@ -114,6 +112,7 @@ class ArkworksBackend:
 
     def hash_to_g1(self, msg: bytes, dst: bytes, expander: ExpandMessage) -> G1Point:
         """See :meth:`zk.curve.Backend.hash_to_g1`."""
+        check_hash_input(msg, dst)
         if expander == "xmd:sha256" and len(dst) <= 255:
             return G1Point.hash_to_curve(msg, dst)
         # arkworks ships only the XMD expander: hash to the field with ours, then apply its

@@ -13,10 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
-from .._errors import InvalidPoint
-from ._hash import ExpandMessage, P
+from .._errors import InvalidInput, InvalidPoint
+from ._hash import ExpandMessage, P, R
 
-__all__ = ["Backend", "G1_SIZE", "G2_SIZE", "SCALAR_SIZE", "check_compressed_encoding"]
+__all__ = [
+    "Backend",
+    "G1_SIZE",
+    "G2_SIZE",
+    "SCALAR_SIZE",
+    "check_compressed_encoding",
+    "check_scalar",
+]
 
 G1_SIZE = 48
 G2_SIZE = 96
@@ -116,6 +123,19 @@ class Backend(Protocol[G1, G2]):
         ...
 
 
+def check_scalar(value: int) -> int:
+    """Return ``value`` if it is an ``int`` (not a ``bool``) in ``[0, R)``; else raise.
+
+    Both backends call this, so a float, a string or an out-of-range integer is refused the
+    same way whichever backend computes.
+    """
+    if type(value) is not int:
+        raise InvalidInput(f"a scalar must be an int, not {type(value).__name__}")
+    if not 0 <= value < R:
+        raise InvalidInput("scalar out of range")
+    return value
+
+
 def check_compressed_encoding(data: bytes, size: int) -> bool:
     """Check the flag bits and field-element ranges of a compressed point encoding.
 
@@ -124,8 +144,9 @@ def check_compressed_encoding(data: bytes, size: int) -> bool:
     backends reject exactly the same non-canonical encodings (an attacker must not be able to
     submit two encodings of one point, which would make proofs and signatures malleable).
     """
-    if not isinstance(data, (bytes, bytearray)) or len(data) != size:
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != size:
         raise InvalidPoint(f"a compressed point must be {size} bytes")
+    data = bytes(data)
     flags = data[0]
     if not flags & _FLAG_COMPRESSED:
         raise InvalidPoint("point encoding is not in compressed form")

@@ -19,6 +19,7 @@ __all__ = [
     "expand_message",
     "expand_message_xmd",
     "expand_message_xof",
+    "check_hash_input",
     "hash_to_field_fp",
 ]
 
@@ -37,6 +38,14 @@ _LONG_DST_PREFIX = b"H2C-OVERSIZE-DST-"
 _SHA256_AFTER_ZPAD = hashlib.sha256(bytes(64))  # RFC 9380 §5.3.1 step 4: Z_pad for SHA-256
 
 
+def check_hash_input(msg: bytes, dst: bytes, len_in_bytes: int = 0) -> None:
+    """Refuse anything but bytes for ``msg``/``dst`` and a non-negative int length."""
+    if not isinstance(msg, bytes) or not isinstance(dst, bytes):
+        raise InvalidInput("expand_message: msg and dst must be bytes")
+    if type(len_in_bytes) is not int or not 0 <= len_in_bytes <= 65535:
+        raise InvalidInput("expand_message: length must be an int in [0, 65535]")
+
+
 def _xmd_dst(dst: bytes) -> bytes:
     if len(dst) > 255:
         dst = hashlib.sha256(_LONG_DST_PREFIX + dst).digest()
@@ -45,15 +54,17 @@ def _xmd_dst(dst: bytes) -> bytes:
 
 def _xof_dst(dst: bytes) -> bytes:
     if len(dst) > 255:
-        dst = hashlib.shake_256(_LONG_DST_PREFIX + dst).digest(64)
+        # ceil(2 * k / 8) bytes with k = 128, the security level of both BBS suites.
+        dst = hashlib.shake_256(_LONG_DST_PREFIX + dst).digest(32)
     return dst + bytes([len(dst)])
 
 
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
     """RFC 9380 §5.3.1 ``expand_message_xmd`` with SHA-256."""
     b_in_bytes = 32
+    check_hash_input(msg, dst, len_in_bytes)
     ell = -(-len_in_bytes // b_in_bytes)
-    if ell > 255 or len_in_bytes > 65535:
+    if ell > 255:
         raise InvalidInput("expand_message_xmd: requested output is too long")
     dst_prime = _xmd_dst(dst)
     # Z_pad (one zero block) is absorbed once, at import, and the state copied per call.
@@ -72,8 +83,7 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
 
 def expand_message_xof(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
     """RFC 9380 §5.3.2 ``expand_message_xof`` with SHAKE-256."""
-    if len_in_bytes > 65535:
-        raise InvalidInput("expand_message_xof: requested output is too long")
+    check_hash_input(msg, dst, len_in_bytes)
     dst_prime = _xof_dst(dst)
     msg_prime = msg + len_in_bytes.to_bytes(2, "big") + dst_prime
     return hashlib.shake_256(msg_prime).digest(len_in_bytes)

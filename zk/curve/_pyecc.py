@@ -35,19 +35,13 @@ from py_ecc.optimized_bls12_381 import (
 )
 
 from .._errors import InvalidInput, InvalidPoint
-from ._backend import G1_SIZE, G2_SIZE, check_compressed_encoding
+from ._backend import G1_SIZE, G2_SIZE, check_compressed_encoding, check_scalar
 from ._hash import ExpandMessage, R, hash_to_field_fp
 
 __all__ = ["PyEccBackend"]
 
 # py_ecc points are tuples of field elements in Jacobian-like projective coordinates.
 Point = tuple[Any, Any, Any]
-
-
-def _check_scalar(value: int) -> int:
-    if not 0 <= value < R:
-        raise InvalidInput("scalar out of range")
-    return value
 
 
 class PyEccBackend:
@@ -128,7 +122,7 @@ class PyEccBackend:
 
     def g1_mul(self, point: Point, scalar: int) -> Point:
         """See :meth:`zk.curve.Backend.g1_mul`."""
-        return multiply(point, _check_scalar(scalar))
+        return multiply(point, check_scalar(scalar))
 
     def g1_msm(self, points: Sequence[Point], scalars: Sequence[int]) -> Point:
         """See :meth:`zk.curve.Backend.g1_msm` (computed term by term, as a reference)."""
@@ -136,7 +130,7 @@ class PyEccBackend:
             raise InvalidInput("multi-scalar multiplication needs as many scalars as points")
         acc: Point = Z1
         for point, scalar in zip(points, scalars, strict=True):
-            acc = add(acc, multiply(point, _check_scalar(scalar)))
+            acc = add(acc, multiply(point, check_scalar(scalar)))
         return acc
 
     def g2_add(self, a: Point, b: Point) -> Point:
@@ -149,7 +143,7 @@ class PyEccBackend:
 
     def g2_mul(self, point: Point, scalar: int) -> Point:
         """See :meth:`zk.curve.Backend.g2_mul`."""
-        return multiply(point, _check_scalar(scalar))
+        return multiply(point, check_scalar(scalar))
 
     def hash_to_g1(self, msg: bytes, dst: bytes, expander: ExpandMessage) -> Point:
         """See :meth:`zk.curve.Backend.hash_to_g1` (RFC 9380 §3, ``hash_to_curve``)."""

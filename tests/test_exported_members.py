@@ -1,0 +1,80 @@
+"""The public surface of ``zk`` is pinned (as httpx pins its own in the same-named test).
+
+Adding or removing a public name must be a deliberate change to this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import pytest
+
+import zk
+import zk.bbs
+import zk.curve
+
+EXPORTS = {
+    "zk": ["Error", "InvalidInput", "InvalidPoint", "VerificationError", "bbs", "curve"],
+    "zk.bbs": ["BLS12_381_SHA256", "BLS12_381_SHAKE256", "Ciphersuite"],
+    "zk.curve": [
+        "G1_SIZE",
+        "G2_SIZE",
+        "P",
+        "R",
+        "SCALAR_SIZE",
+        "ArkworksBackend",
+        "Backend",
+        "ExpandMessage",
+        "PyEccBackend",
+        "default_backend",
+        "expand_message",
+        "expand_message_xmd",
+        "expand_message_xof",
+        "hash_to_field_fp",
+    ],
+}
+
+
+@pytest.mark.parametrize(("module_name", "expected"), EXPORTS.items(), ids=EXPORTS.keys())
+def test_all_is_exactly_the_pinned_list(module_name: str, expected: list[str]) -> None:
+    """``__all__`` of each public module is exactly the reviewed list, in order."""
+    assert importlib.import_module(module_name).__all__ == expected
+
+
+@pytest.mark.parametrize(("module_name", "expected"), EXPORTS.items(), ids=EXPORTS.keys())
+def test_every_exported_name_is_importable(module_name: str, expected: list[str]) -> None:
+    """``from <module> import <name>`` works for every name in ``__all__``."""
+    module = importlib.import_module(module_name)
+    namespace: dict[str, object] = {}
+    exec(f"from {module_name} import {', '.join(expected)}", namespace)  # noqa: S102
+    for name in expected:
+        assert namespace[name] is getattr(module, name)
+
+
+@pytest.mark.parametrize("module_name", EXPORTS, ids=EXPORTS.keys())
+def test_nothing_of_ours_is_public_outside_all(module_name: str) -> None:
+    """Every public attribute that comes from ``zk`` itself is listed in ``__all__``.
+
+    Names imported from elsewhere (``typing.Any``, ``functools.cache``, ``annotations``) are
+    not part of the API and are ignored; private modules start with ``_``.
+    """
+    module = importlib.import_module(module_name)
+    leaked = []
+    for name, value in vars(module).items():
+        if name.startswith("_") or name in module.__all__:
+            continue
+        origin = value.__name__ if isinstance(value, types.ModuleType) else None
+        origin = origin or getattr(value, "__module__", None) or ""
+        if origin == "zk" or origin.startswith("zk."):
+            leaked.append(name)
+    assert leaked == []
+
+
+def test_errors_form_one_hierarchy() -> None:
+    """Every zk error derives from zk.Error; malformed-input errors are also ValueErrors."""
+    assert issubclass(zk.InvalidInput, zk.Error)
+    assert issubclass(zk.InvalidInput, ValueError)
+    assert issubclass(zk.InvalidPoint, zk.InvalidInput)
+    assert issubclass(zk.VerificationError, zk.Error)
+    assert not issubclass(zk.VerificationError, zk.InvalidInput)
