@@ -79,6 +79,9 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
         "contentType": "application/ld+json",
         "contextUrl": None,
         "documentUrl": url,
+        # "static" lets pyld keep the processed context in its shared cache across operations:
+        # the pinned files never change, so each context is processed once per process.
+        "tag": "static",
         # pyld may modify what it is given; hand out a copy of the cached document.
         "document": copy.deepcopy(document),
     }
