@@ -1,146 +1,335 @@
-"""Command line entry point ``chancery``."""
+"""Command line entry point ``chancery``.
+
+Commands (the first four are a stable interface that scripts and integrators call)::
+
+    chancery keys generate --type ed25519|p256|bls12381g2
+    chancery did resolve DID
+    chancery vc issue --key KEY.jwk --format F [--sd POINTER]... [--holder-key JWK] < input.json
+    chancery vc derive --reveal POINTER... [--nonce N --audience A --holder-key JWK] < credential
+    chancery vc verify [--issuer-key PUBLIC.jwk] [--nonce N --audience A] < credential
+    chancery demo
+
+``vc verify`` prints a JSON result and exits 0 when verified, 1 when not verified and 2 on bad
+usage or unparseable input. Every error is one line on standard error naming what is wrong;
+never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import secrets
+import json
 import sys
-import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+import urllib.request
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
 
 from vc_service import __version__
-from zk import Error, VerificationError, bbs, curve
 
-_T = TypeVar("_T")
+from . import _bbs2023, _data_integrity, _jose, _sd_jwt
+from ._demo import SUITES, run_demo
+from ._dids import default_resolver
+from ._errors import Error, InvalidInput, VerificationError
+from ._keys import Key, KeyType
+from ._verify import presentation_header, verify
 
-_SUITES = {
-    "sha256": ("BLS12-381-SHA-256", bbs.BLS12_381_SHA256),
-    "shake256": ("BLS12-381-SHAKE-256", bbs.BLS12_381_SHAKE256),
-}
-
-# A specimen identity in the style of ICAO Doc 9303's sample documents: no real person.
-_CLAIMS = (
-    ("given_name", "Anna Maria"),
-    ("family_name", "Eriksson"),
-    ("birth_date", "1974-08-12"),
-    ("nationality", "UTO"),
-    ("document_number", "L898902C3"),
-)
-# What a relying party checking age and nationality asks for: the rest stays hidden.
-_DISCLOSED = (2, 3)
-_HEADER = b"chancery-demo/credential-type/national-id/v1"
+FORMATS = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "bbs-2023", "vc+jwt", "dc+sd-jwt")
+_KEY_TYPES: tuple[KeyType, ...] = ("ed25519", "p256", "bls12381g2")
+_MAX_INPUT = 10 * 1024 * 1024
+_MAX_HTTP = 1024 * 1024
 
 
-def _timed(fn: Callable[[], _T]) -> tuple[_T, float]:
-    """Run *fn* and return its result with the elapsed wall time in milliseconds."""
-    start = time.perf_counter_ns()
-    result = fn()
-    return result, (time.perf_counter_ns() - start) / 1e6
+class _UsageError(Exception):
+    """Bad usage or unparseable input: exit status 2."""
 
 
-def _step(label: str, detail: str, ms: float | None = None) -> None:
-    timing = "" if ms is None else f" {ms:9.2f} ms"
-    print(f"  {label:<28} {detail:<48}{timing}".rstrip())
+def _fail(message: str) -> NoReturn:
+    raise _UsageError(message)
 
 
-def _encode(name: str, value: str) -> bytes:
-    # The claim name is signed with its value, so a disclosed value cannot be relabelled.
-    return f"{name}={value}".encode()
+# --------------------------------------------------------------------------- input helpers
 
 
-def _demo(suite_name: str, backend_name: str) -> int:
-    label, suite = _SUITES[suite_name]
-    if backend_name == "py_ecc":
-        suite = suite.with_backend(curve.PyEccBackend())
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read(_MAX_INPUT + 1)
+    if len(data) > _MAX_INPUT:
+        _fail("input is larger than 10 MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        _fail("input is not UTF-8")
 
-    messages = [_encode(name, value) for name, value in _CLAIMS]
-    disclosed_indexes = list(_DISCLOSED)
-    disclosed_messages = [messages[i] for i in disclosed_indexes]
-    disclosed_names = ", ".join(_CLAIMS[i][0] for i in disclosed_indexes)
 
-    print("Chancery demo: a BBS-signed credential, presented with selective disclosure")
-    print(f"ciphersuite {label}, curve backend {backend_name}")
-    print()
-    total = sum(len(m) for m in messages)
-    print(f"Credential: {len(messages)} claims, signed as {len(messages)} messages ({total} B)")
-    for index, (name, value) in enumerate(_CLAIMS):
-        print(f"  [{index}] {name:<16} {value}")
-    print(f"Header (credential type, bound into the signature): {_HEADER.decode()}")
-    print()
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+    if not isinstance(value, dict):
+        _fail(f"{what} must be a JSON object")
+    return value
 
-    print("Issuer (the agency)")
-    key_material = secrets.token_bytes(32)
-    sk, ms = _timed(lambda: suite.keygen(key_material))
-    _step("derive the secret key", f"secret key {len(sk)} B from {len(key_material)} B seed", ms)
-    pk, ms = _timed(lambda: suite.sk_to_pk(sk))
-    _step("derive the public key", f"public key {len(pk)} B", ms)
-    sig, ms = _timed(lambda: suite.sign(sk, pk, _HEADER, messages))
-    _step(f"sign {len(messages)} claims", f"signature {len(sig)} B", ms)
-    print()
 
-    print("Holder (the citizen's wallet)")
-    _, ms = _timed(lambda: suite.verify(pk, sig, _HEADER, messages))
-    _step("verify the signature", "valid", ms)
-    nonce = secrets.token_bytes(16)
-    _step("receive the verifier nonce", f"{len(nonce)} B, {nonce.hex()}")
-    proof, ms = _timed(
-        lambda: suite.proof_gen(pk, sig, _HEADER, nonce, messages, disclosed_indexes)
-    )
-    _step("derive a proof", f"discloses {disclosed_names}; proof {len(proof)} B", ms)
-    print()
+def _load_key(path: str, what: str) -> Key:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot read {what} {path}: {exc.strerror}")
+    try:
+        return Key.from_jwk(_json_object(text, f"{what} {path}"))
+    except InvalidInput as exc:
+        _fail(f"{what} {path} is not a usable JWK: {exc}")
 
-    print("Relying party (the verifier)")
-    _, ms = _timed(
-        lambda: suite.proof_verify(pk, proof, _HEADER, nonce, disclosed_messages, disclosed_indexes)
-    )
-    _step("verify the proof", f"valid; learns {disclosed_names} only", ms)
 
-    tampered = [_encode("birth_date", "1964-08-12"), disclosed_messages[1]]
-    rejected = _expect_rejection(
-        "tampered birth_date",
-        lambda: suite.proof_verify(pk, proof, _HEADER, nonce, tampered, disclosed_indexes),
-    )
-    other_nonce = secrets.token_bytes(16)
-    rejected &= _expect_rejection(
-        "replayed to another nonce",
-        lambda: suite.proof_verify(
-            pk, proof, _HEADER, other_nonce, disclosed_messages, disclosed_indexes
-        ),
-    )
-    print()
-    if not rejected:
-        print("error: a forged presentation was accepted", file=sys.stderr)
-        return 1
-    hidden = len(messages) - len(disclosed_indexes)
-    print(
-        f"The verifier saw {len(disclosed_indexes)} of {len(messages)} claims; "
-        f"the other {hidden} stayed in the wallet."
-    )
+def _looks_compact(text: str) -> bool:
+    head = text.split("~", 1)[0]
+    parts = head.split(".")
+    return len(parts) == 3 and all(parts[:2])
+
+
+def _parse_credential(text: str) -> dict[str, Any] | str:
+    text = text.strip()
+    if not text:
+        _fail("no input on standard input")
+    if text.startswith("{"):
+        return _json_object(text, "input")
+    if _looks_compact(text):
+        return text
+    _fail("input is neither a JSON object nor a compact JWT / SD-JWT")
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------- keys, did
+
+
+def _cmd_keys_generate(args: argparse.Namespace) -> int:
+    _print_json(Key.generate(args.type).private_jwk())
     return 0
 
 
-def _expect_rejection(label: str, attempt: Callable[[], None]) -> bool:
-    """Run a verification that must fail; report it and return whether it was rejected."""
-    start = time.perf_counter_ns()
+def _https_get(url: str) -> bytes:
+    """A minimal HTTPS fetcher for did:web (interactive use only; 10 s, 1 MiB)."""
+    if not url.startswith("https://"):
+        raise InvalidInput("only https URLs are fetched")
+    request = urllib.request.Request(url, headers={"Accept": "application/did+json"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        body: bytes = response.read(_MAX_HTTP + 1)
+    if len(body) > _MAX_HTTP:
+        raise InvalidInput("document larger than 1 MiB")
+    return body
+
+
+def _cmd_did_resolve(args: argparse.Namespace) -> int:
+    _print_json(default_resolver(http_get=_https_get).resolve(args.did))
+    return 0
+
+
+# --------------------------------------------------------------------------- vc issue
+
+
+def _issuer_and_method(document: Mapping[str, Any], key: Key, kid: str | None) -> tuple[str, str]:
+    issuer = document.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    if issuer is None:
+        issuer = key.did_key()
+    if not isinstance(issuer, str):
+        _fail("the input's issuer must be a string or an object with an id")
+    if kid is not None:
+        return issuer, kid
+    if issuer.startswith("did:key:"):
+        return issuer, f"{issuer}#{issuer.removeprefix('did:key:')}"
+    return issuer, f"{issuer}#{key.multikey()}"
+
+
+def _with_issuer(document: dict[str, Any], issuer: str) -> dict[str, Any]:
+    if "issuer" in document:
+        return document
+    return {**document, "issuer": issuer}
+
+
+def _cmd_vc_issue(args: argparse.Namespace) -> int:
+    key = _load_key(args.key, "key")
+    if not key.has_private:
+        _fail(f"key {args.key} has no private part ('d')")
+    document = _json_object(_read_stdin(), "input")
+    fmt = args.format
+    if args.sd and fmt != "dc+sd-jwt":
+        _fail("--sd applies to --format dc+sd-jwt only")
+    if args.mandatory and fmt != "bbs-2023":
+        _fail("--mandatory applies to --format bbs-2023 only")
+    if args.holder_key and fmt != "dc+sd-jwt":
+        _fail("--holder-key applies to --format dc+sd-jwt only")
+    issuer, method = _issuer_and_method(document, key, args.kid)
+    if fmt in ("eddsa-rdfc-2022", "eddsa-jcs-2022", "bbs-2023"):
+        extra: dict[str, Any] = {}
+        if fmt == "bbs-2023":
+            # A derived credential without its issuer could not be verified or trusted:
+            # the issuer is always disclosed, whatever else the holder withholds.
+            mandatory = ["/issuer", *(p for p in args.mandatory if p != "/issuer")]
+            extra["mandatory_pointers"] = mandatory
+        signed = _data_integrity.add_proof(
+            _with_issuer(document, issuer),
+            key,
+            cryptosuite=fmt,
+            verification_method=method,
+            **extra,
+        )
+        _print_json(signed)
+        return 0
+    if fmt == "vc+jwt":
+        token = _jose.issue_vc_jwt(_with_issuer(document, issuer), key, kid=method)
+        sys.stdout.write(token + "\n")
+        return 0
+    holder = _load_key(args.holder_key, "holder key").public_key() if args.holder_key else None
+    claims = {k: v for k, v in document.items() if k not in ("iss", "vct")}
+    vct = args.vct or document.get("vct")
+    if not isinstance(vct, str) or not vct:
+        _fail("dc+sd-jwt needs a credential type: a 'vct' member in the input or --vct")
+    iss = document.get("iss", issuer if "issuer" not in document else None)
+    if not isinstance(iss, str):
+        _fail("the input's 'iss' must be a string")
+    claims.pop("issuer", None)
+    token = _sd_jwt.issue_sd_jwt_vc(
+        claims,
+        key,
+        issuer=iss,
+        vct=vct,
+        kid=method,
+        disclose=list(args.sd),
+        holder_key=holder,
+    )
+    sys.stdout.write(token + "\n")
+    return 0
+
+
+# --------------------------------------------------------------------------- vc derive
+
+
+def _cmd_vc_derive(args: argparse.Namespace) -> int:
+    credential = _parse_credential(_read_stdin())
+    holder = _load_key(args.holder_key, "holder key") if args.holder_key else None
+    if isinstance(credential, str):
+        if "~" not in credential:
+            _fail("a vc+jwt credential cannot be selectively disclosed; use dc+sd-jwt")
+        if (args.nonce or args.audience) and holder is None:
+            _fail("--nonce/--audience bind the presentation with --holder-key")
+        if holder is not None and not holder.has_private:
+            _fail("--holder-key must be a private JWK")
+        token = _sd_jwt.present(
+            credential,
+            reveal=list(args.reveal),
+            holder_key=holder,
+            nonce=args.nonce,
+            audience=args.audience,
+        )
+        sys.stdout.write(token + "\n")
+        return 0
+    proofs = credential.get("proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    if not any(isinstance(p, Mapping) and p.get("cryptosuite") == "bbs-2023" for p in proofs):
+        _fail("only bbs-2023 credentials and SD-JWTs support derivation")
+    if holder is not None:
+        _fail("--holder-key is not used with bbs-2023 (holder binding comes with pseudonyms)")
+    derived = _bbs2023.derive_proof(
+        credential,
+        selective_pointers=list(args.reveal),
+        presentation_header=presentation_header(args.nonce, args.audience),
+    )
+    _print_json(derived)
+    return 0
+
+
+# --------------------------------------------------------------------------- vc verify
+
+
+class _FileStatusSource:
+    """Status lists from local files given as ``--status-list URL=FILE``."""
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self._mapping = dict(mapping)
+
+    def _read(self, url: str) -> str:
+        path = self._mapping.get(url)
+        if path is None:
+            raise InvalidInput(f"no --status-list file given for {url}")
+        return Path(path).read_text(encoding="utf-8")
+
+    def bitstring_status_list(self, url: str) -> Mapping[str, Any]:
+        value = json.loads(self._read(url))
+        if not isinstance(value, dict):
+            raise InvalidInput(f"status list {url} is not a JSON object")
+        return value
+
+    def token_status_list(self, uri: str) -> str:
+        return self._read(uri).strip()
+
+
+def _status_source(entries: Sequence[str]) -> _FileStatusSource | None:
+    if not entries:
+        return None
+    mapping = {}
+    for entry in entries:
+        url, sep, path = entry.partition("=")
+        if not sep or not url or not path:
+            _fail(f"--status-list takes URL=FILE, not {entry!r}")
+        mapping[url] = path
+    return _FileStatusSource(mapping)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
     try:
-        attempt()
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(f"--at takes an ISO 8601 date-time, not {value!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _cmd_vc_verify(args: argparse.Namespace) -> int:
+    issuer_key = _load_key(args.issuer_key, "issuer key") if args.issuer_key else None
+    status = _status_source(args.status_list)
+    moment = _parse_time(args.at)
+    credential = _parse_credential(_read_stdin())
+    try:
+        result = verify(
+            credential,
+            trust=set(args.trust) if args.trust else None,
+            status=status,
+            now=moment,
+            nonce=args.nonce,
+            audience=args.audience,
+            resolver=default_resolver(),
+            issuer_key=issuer_key,
+        )
     except VerificationError as exc:
-        ms = (time.perf_counter_ns() - start) / 1e6
-        _step(label, f"rejected ({type(exc).__name__})", ms)
-        return True
-    ms = (time.perf_counter_ns() - start) / 1e6
-    _step(label, "ACCEPTED", ms)
-    return False
+        _print_json({"verified": False, "check": exc.check, "error": str(exc)})
+        return 1
+    except Error as exc:
+        _print_json({"verified": False, "check": "input", "error": str(exc)})
+        return 1
+    _print_json(result.to_json())
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chancery",
-        description="Chancery: a government verifiable-credential service.",
+        description="Chancery: government verifiable credentials.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
     demo = commands.add_parser(
         "demo",
         help="sign a sample credential and present two of its claims with a BBS proof",
@@ -149,18 +338,72 @@ def _parser() -> argparse.ArgumentParser:
             "them to a verifier, verify it, and show that tampered or replayed proofs fail."
         ),
     )
-    demo.add_argument(
-        "--suite",
-        choices=sorted(_SUITES),
-        default="sha256",
-        help="BBS ciphersuite (default: %(default)s)",
+    demo.add_argument("--suite", choices=sorted(SUITES), default="sha256")
+    demo.add_argument("--backend", choices=("arkworks", "py_ecc"), default="arkworks")
+    demo.set_defaults(handler=lambda a: run_demo(a.suite, a.backend))
+
+    keys = commands.add_parser("keys", help="key management").add_subparsers(
+        dest="keys_command", metavar="COMMAND", required=True
     )
-    demo.add_argument(
-        "--backend",
-        choices=("arkworks", "py_ecc"),
-        default="arkworks",
-        help="curve backend; py_ecc is the slow pure-Python reference (default: %(default)s)",
+    generate = keys.add_parser("generate", help="generate a key; private JWK on stdout")
+    generate.add_argument("--type", required=True, choices=_KEY_TYPES)
+    generate.set_defaults(handler=_cmd_keys_generate)
+
+    did = commands.add_parser("did", help="DIDs").add_subparsers(
+        dest="did_command", metavar="COMMAND", required=True
     )
+    resolve = did.add_parser("resolve", help="resolve a DID; DID document on stdout")
+    resolve.add_argument("did")
+    resolve.set_defaults(handler=_cmd_did_resolve)
+
+    vc = commands.add_parser("vc", help="issue, derive and verify credentials").add_subparsers(
+        dest="vc_command", metavar="COMMAND", required=True
+    )
+    issue = vc.add_parser("issue", help="sign the credential (or claims) read from stdin")
+    issue.add_argument("--key", required=True, help="private JWK file of the issuer")
+    issue.add_argument("--format", required=True, choices=FORMATS)
+    issue.add_argument(
+        "--sd",
+        action="append",
+        default=[],
+        metavar="POINTER",
+        help="dc+sd-jwt: JSON pointer of a claim to make selectively disclosable (repeatable)",
+    )
+    issue.add_argument(
+        "--mandatory",
+        action="append",
+        default=[],
+        metavar="POINTER",
+        help="bbs-2023: JSON pointer of a claim always disclosed, besides /issuer (repeatable)",
+    )
+    issue.add_argument("--holder-key", help="dc+sd-jwt: JWK file of the holder key (cnf)")
+    issue.add_argument("--vct", help="dc+sd-jwt: credential type (default: the input's vct)")
+    issue.add_argument("--kid", help="verification method id (default: from the issuer DID)")
+    issue.set_defaults(handler=_cmd_vc_issue)
+
+    derive = vc.add_parser("derive", help="derive a selective-disclosure presentation")
+    derive.add_argument("--reveal", action="append", default=[], metavar="POINTER", required=True)
+    derive.add_argument("--nonce")
+    derive.add_argument("--audience")
+    derive.add_argument("--holder-key", help="dc+sd-jwt: private JWK file for the KB-JWT")
+    derive.set_defaults(handler=_cmd_vc_derive)
+
+    check = vc.add_parser("verify", help="verify a credential or presentation from stdin")
+    check.add_argument("--issuer-key", help="public JWK file of the issuer (pins the key)")
+    check.add_argument("--nonce")
+    check.add_argument("--audience")
+    check.add_argument(
+        "--trust", action="append", default=[], metavar="ISSUER", help="trusted issuer id"
+    )
+    check.add_argument(
+        "--status-list",
+        action="append",
+        default=[],
+        metavar="URL=FILE",
+        help="use FILE as the status list published at URL (repeatable)",
+    )
+    check.add_argument("--at", help="verify as of this ISO 8601 time (default: now)")
+    check.set_defaults(handler=_cmd_vc_verify)
     return parser
 
 
@@ -168,11 +411,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``chancery`` with *argv* (default: ``sys.argv[1:]``) and return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        try:
-            return _demo(args.suite, args.backend)
-        except Error as exc:
-            print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 1
-    parser.print_help()
-    return 0
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        code: int = handler(args)
+    except _UsageError as exc:
+        print(f"chancery: error: {exc}", file=sys.stderr)
+        return 2
+    except VerificationError as exc:
+        print(f"chancery: not verified ({exc.check}): {exc}", file=sys.stderr)
+        return 1
+    except Error as exc:
+        print(f"chancery: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InvalidInput) else 1
+    except (ImportError, MemoryError):
+        raise
+    except Exception as exc:  # zk errors and anything unforeseen: one line, no traceback
+        print(f"chancery: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return code
