@@ -21,6 +21,8 @@ import copy
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -1103,3 +1105,29 @@ def test_cbor_decoder_is_strict(encoded: str) -> None:
 def test_cbor_encoder_refuses_other_types(value: Any) -> None:
     with pytest.raises(InvalidInput):
         sd.cbor_encode(value)
+
+
+_DATA_INTEGRITY_ONLY = """
+import sys, types
+package = types.ModuleType("vc_service")  # the package without its __init__ (which imports all)
+package.__path__ = [sys.argv[1]]
+sys.modules["vc_service"] = package
+import vc_service._data_integrity
+from vc_service._cryptosuite import get_cryptosuite
+print(get_cryptosuite("bbs-2023").name)
+"""
+
+
+def test_data_integrity_alone_registers_bbs_2023() -> None:
+    """Importing the Data Integrity layer is enough for add_proof(cryptosuite="bbs-2023"): it
+    imports the suite (without an import cycle), as it imports the EdDSA suites."""
+    package_dir = Path(sd.__file__).parent
+    result = subprocess.run(
+        [sys.executable, "-c", _DATA_INTEGRITY_ONLY, str(package_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "bbs-2023"

@@ -47,6 +47,7 @@ from vc_service._errors import (
     ResolutionError,
     UnknownContext,
 )
+from vc_service._jsonld import canonize as canonize_strict
 from vc_service._keys import Key
 from vc_service._multibase import (
     b64url_encode,
@@ -55,7 +56,6 @@ from vc_service._multibase import (
     multibase_decode,
     multicodec_unwrap,
 )
-from vc_service._vcdm import canonize_strict
 
 VECTORS = Path(__file__).parent / "vectors" / "w3c-vc-di-eddsa" / "TestVectors"
 V2 = "https://www.w3.org/ns/credentials/v2"

@@ -40,6 +40,7 @@ from zk import bbs
 from . import _di_sd as sd
 from ._cryptosuite import register_cryptosuite
 from ._errors import InvalidCredential, InvalidInput, InvalidProof, NonceMismatch
+from ._jsonld import canonicalize_nquads, canonize, expand, to_nquads
 from ._keys import Key, KeyType
 from ._multibase import b64url_decode, b64url_encode
 
@@ -286,8 +287,7 @@ def _proof_hash(proof_options: Mapping[str, Any], document: Mapping[str, Any]) -
     canonical proof configuration, with the document's ``@context``."""
     config = {k: copy.deepcopy(v) for k, v in proof_options.items() if k != "proofValue"}
     config["@context"] = copy.deepcopy(document["@context"])
-    canonical, _ = sd.canonicalize_nquads(sd.to_nquads(sd.expand_strict(config)))
-    return hashlib.sha256("".join(canonical).encode("utf-8")).digest()
+    return hashlib.sha256(canonize(config).encode("utf-8")).digest()
 
 
 def _pointers(value: object, what: str) -> tuple[str, ...]:
@@ -463,7 +463,7 @@ def plan_disclosure(
     if reveal is None:  # pragma: no cover - combined_pointers is not empty
         raise InvalidInput("nothing to disclose")
     # Steps 12-14: map the labels a verifier's canonicalization will produce to the signed ones.
-    _, canonical_id_map = sd.canonicalize_nquads(groups["combined"].deskolemized_nquads)
+    _, canonical_id_map = canonicalize_nquads(groups["combined"].deskolemized_nquads)
     verifier_label_map = {}
     for input_label, c14n in sorted(canonical_id_map.items(), key=lambda kv: _c14n(kv[1])):
         if input_label not in result.label_map:
@@ -603,7 +603,7 @@ def create_verify_data(document: Mapping[str, Any], proof: Mapping[str, Any]) ->
     proof = _require_mapping(proof, "the proof")
     derived = parse_derived_proof_value(proof.get("proofValue"))
     proof_hash = _proof_hash(proof, document)
-    canonical, canonical_id_map = sd.canonicalize_nquads(sd.to_nquads(sd.expand_strict(document)))
+    canonical, canonical_id_map = canonicalize_nquads(to_nquads(expand(document)))
     labels = derived.label_map
     if set(canonical_id_map.values()) != set(labels):
         raise InvalidProof("the revealed document's blank nodes do not match the proof's labels")

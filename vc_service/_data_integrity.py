@@ -35,7 +35,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import _eddsa  # noqa: F401  (registers eddsa-rdfc-2022 and eddsa-jcs-2022)
+from . import (
+    _bbs2023,  # noqa: F401  (registers bbs-2023)
+    _eddsa,  # noqa: F401  (registers eddsa-rdfc-2022 and eddsa-jcs-2022)
+)
 from ._cryptosuite import get_cryptosuite
 from ._errors import (
     AudienceMismatch,
@@ -48,10 +51,10 @@ from ._errors import (
     NotYetValid,
     ResolutionError,
 )
+from ._jsonld import as_json_object
 from ._keys import Key
 from ._vcdm import (
     CREDENTIALS_V2_CONTEXT,
-    _as_json,
     check_validity_period,
     format_datetime,
     is_enveloped,
@@ -238,7 +241,7 @@ def add_proof(
     ``proof_purpose="authentication"`` on presentations). Suite-specific options pass through
     ``suite_kwargs``.
     """
-    doc = _with_data_integrity_context(_as_json(document, "the document to secure"))
+    doc = _with_data_integrity_context(as_json_object(document, "the document to secure"))
     if not isinstance(key, Key):
         raise InvalidInput("key must be a vc_service Key")
     suite = get_cryptosuite(cryptosuite)
@@ -331,7 +334,7 @@ def create_presentation(
         presentation["holder"] = holder
     if credentials:
         presentation["verifiableCredential"] = [
-            _as_json(credential, "a credential") for credential in credentials
+            as_json_object(credential, "a credential") for credential in credentials
         ]
     validate_presentation(presentation)
     return presentation
@@ -388,7 +391,7 @@ def verify_proofs(
     (module docstring), and every ``previousProof`` must name another proof of the document
     (:class:`InvalidProof`). Returns one :class:`ProofCheck` per proof, in document order.
     """
-    doc = _as_json(document, "the secured document")
+    doc = as_json_object(document, "the secured document")
     moment = _now(now)
     all_proofs = _proof_list(doc)
     if not all_proofs:
@@ -480,7 +483,7 @@ def verify_presentation(
         # Without a challenge a recorded presentation could be replayed.
         raise InvalidInput("challenge must be a non-empty string")
     moment = _now(now)
-    doc = _as_json(presentation, "the presentation")
+    doc = as_json_object(presentation, "the presentation")
     validate_presentation(doc)
     proofs = verify_proofs(
         doc,

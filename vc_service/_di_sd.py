@@ -20,9 +20,11 @@ The pipeline, for a compact JSON-LD document and a few named groups of JSON poin
 
 Also here: a minimal, strict CBOR codec (RFC 8949) for exactly the values the SD proof values
 use (unsigned integers, byte strings, text strings, arrays, maps), since no CBOR library is a
-dependency; and JSON-LD helpers that refuse the silent data loss the JSON-LD algorithms allow
-(dropped undefined terms, relative IRIs), because a claim that does not reach the signed N-Quads
-would still be shown to a verifier as if it were signed.
+dependency. The JSON-LD steps (expansion, compaction, N-Quads, RDFC-1.0 with its canonical
+identifier map) are :mod:`vc_service._jsonld`'s: they refuse the silent data loss the JSON-LD
+algorithms allow (dropped undefined terms, relative IRIs), because a claim that does not reach
+the signed N-Quads would still be shown to a verifier as if it were signed, and they bound the
+work of canonicalizing a poisoned dataset.
 """
 
 from __future__ import annotations
@@ -36,11 +38,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyld import jsonld  # type: ignore[import-untyped]
-from pyld.canon import URDNA2015  # type: ignore[import-untyped]
-
-from ._errors import InvalidCredential, InvalidInput, UnknownContext
-from ._jsonld import document_loader
+from ._errors import InvalidCredential, InvalidInput
+from ._jsonld import canonicalize_nquads, compact, expand, to_nquads
 from ._multibase import b64url_encode
 
 __all__ = [
@@ -70,6 +69,10 @@ __all__ = [
     "to_deskolemized_nquads",
     "to_nquads",
 ]
+
+# The strict JSON-LD steps of the pipeline are :mod:`vc_service._jsonld`'s, re-exported here
+# under the names this module has always offered.
+expand_strict = expand
 
 #: A label map factory: canonical blank node identifier map -> new label map (ECDSA §3.4.3).
 #: Both maps are keyed by the input blank node identifier without its ``_:`` prefix.
@@ -197,192 +200,7 @@ def cbor_decode(data: bytes) -> Any:
     return value
 
 
-# ============================================================================== JSON-LD helpers
-
-
-def _unknown_context_in(exc: BaseException) -> UnknownContext | None:
-    """Our loader's :class:`UnknownContext`, if it caused a (wrapped) pyld error."""
-    seen: set[int] = set()
-    todo: list[object] = [exc]
-    while todo:
-        item = todo.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, UnknownContext):
-            return item
-        todo.extend((item.__cause__, item.__context__))
-        details = getattr(item, "details", None)
-        if isinstance(details, Mapping):
-            todo.append(details.get("cause"))
-    return None
-
-
-def _pyld(operation: str, fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except (InvalidInput, UnknownContext):
-        raise
-    except jsonld.JsonLdError as exc:
-        unknown = _unknown_context_in(exc)
-        if unknown is not None:
-            raise UnknownContext(str(unknown)) from exc
-        code = getattr(exc, "code", None) or getattr(exc, "type", None)
-        raise InvalidCredential(f"JSON-LD {operation} failed: {code}: {exc.args[0]}") from exc
-    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
-        # pyld assumes well-typed JSON; anything else surfaces as a Python error.
-        raise InvalidCredential(f"JSON-LD {operation} failed: {exc}") from exc
-
-
-def _options(**extra: Any) -> dict[str, Any]:
-    return {"documentLoader": document_loader, **extra}
-
-
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-
-
-def _check_iris(expanded: object) -> None:
-    """Refuse relative IRIs as node identifiers or types: RDF conversion drops them silently."""
-    if isinstance(expanded, list):
-        for item in expanded:
-            _check_iris(item)
-        return
-    if not isinstance(expanded, dict):
-        return
-    if "@value" in expanded:
-        datatype = expanded.get("@type")
-        if isinstance(datatype, str) and datatype != "@json" and not _ABSOLUTE_IRI.match(datatype):
-            raise InvalidCredential(f"relative datatype IRI {datatype!r} in the document")
-        return
-    node_id = expanded.get("@id")
-    if isinstance(node_id, str) and not (node_id.startswith("_:") or _ABSOLUTE_IRI.match(node_id)):
-        raise InvalidCredential(f"relative IRI {node_id!r} would be dropped from the signed data")
-    types = expanded.get("@type", [])
-    for t in types if isinstance(types, list) else [types]:
-        if isinstance(t, str) and not (t.startswith("_:") or _ABSOLUTE_IRI.match(t)):
-            raise InvalidCredential(f"relative type IRI {t!r} would be dropped from the data")
-    for key, value in expanded.items():
-        if key not in ("@id", "@type"):
-            _check_iris(value)
-
-
-def expand_strict(document: Mapping[str, Any]) -> list[Any]:
-    """JSON-LD expansion that raises instead of dropping data.
-
-    pyld 3.3 has no "safe mode": a term the context does not define disappears from the expanded
-    form, and a relative IRI is either resolved against pyld's placeholder base
-    (``http://example.org/base/``) or dropped when converting to RDF. Either way the signed
-    N-Quads differ from the JSON a user reads. Both are refused with :class:`InvalidCredential`.
-    """
-    if not isinstance(document, Mapping):
-        raise InvalidInput("a JSON-LD document must be a JSON object")
-    dropped: list[str | None] = []
-
-    def on_dropped(term: str | None) -> None:
-        dropped.append(term)
-
-    def run() -> Any:
-        processor = jsonld.JsonLdProcessor(on_property_dropped=on_dropped)
-        # base=None keeps relative IRIs relative (pyld would otherwise resolve them against
-        # "http://example.org/base/"), so that they can be refused below.
-        return processor.expand(copy.deepcopy(dict(document)), _options(base=None))
-
-    expanded = _pyld("expansion", run)
-    if dropped:
-        raise InvalidCredential(
-            f"JSON-LD term {dropped[0]!r} is not defined by the document's context; "
-            "undefined terms would not be signed"
-        )
-    if not isinstance(expanded, list):
-        raise InvalidCredential("JSON-LD expansion did not produce an array")
-    _check_iris(expanded)
-    return expanded
-
-
-def _compact(expanded: list[Any], context: object) -> dict[str, Any]:
-    result = _pyld(
-        "compaction",
-        lambda: jsonld.compact(copy.deepcopy(expanded), {"@context": context}, _options()),
-    )
-    if not isinstance(result, dict):
-        raise InvalidCredential("JSON-LD compaction did not produce an object")
-    return result
-
-
-def to_nquads(expanded: list[Any]) -> list[str]:
-    """Deserialize expanded JSON-LD to RDF (JSON-LD 1.1 API §8.1) as a list of N-Quad lines.
-
-    Each line ends with ``"\\n"``. Blank nodes get pyld's ``_:b<n>`` labels.
-    """
-    text = _pyld(
-        "RDF conversion",
-        lambda: jsonld.to_rdf(copy.deepcopy(expanded), _options(format="application/n-quads")),
-    )
-    return _split_nquads(text)
-
-
-def _split_nquads(text: str) -> list[str]:
-    return [line + "\n" for line in text.split("\n") if line]
-
-
-# ============================================================================== canonicalization
-
-# RDFC-1.0 ("Dataset Poisoning") asks implementations to bound the work of the Hash N-Degree
-# Quads algorithm: a crafted dataset of indistinguishable blank nodes makes it factorial, and a
-# verifier canonicalizes whatever a holder sends. pyld has no bound. Credentials rarely need the
-# algorithm at all (their blank nodes differ in their own statements); these budgets allow
-# modest symmetry and stop a poisoned dataset within a fraction of a second.
-_MAX_NDEGREE_CALLS = 1_000
-_MAX_PERMUTATIONS = 5_000
-_BUDGET_EXCEEDED = "RDF canonicalization exceeded its work budget (a poisoned dataset?)"
-
-
-class _BoundedCanonicalizer(URDNA2015):  # type: ignore[misc]
-    """pyld's RDFC-1.0 (URDNA2015) with a work budget and the issued identifier map exposed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._ndegree_calls = 0
-        self._permutations = 0
-
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
-        self._ndegree_calls += 1
-        if self._ndegree_calls > _MAX_NDEGREE_CALLS:
-            raise InvalidCredential(_BUDGET_EXCEEDED)
-        return super().hash_n_degree_quads(id_, issuer)
-
-    def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
-        related = super().create_hash_to_related(id_, issuer)
-        for blank_nodes in related.values():
-            count = 1
-            for k in range(2, len(blank_nodes) + 1):
-                count *= k
-                if count > _MAX_PERMUTATIONS:
-                    break
-            self._permutations += count
-            if self._permutations > _MAX_PERMUTATIONS:
-                raise InvalidCredential(_BUDGET_EXCEEDED)
-        return related
-
-
-def canonicalize_nquads(nquads: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    """RDFC-1.0 over N-Quad lines: the sorted canonical lines and the canonical identifier map.
-
-    The map is keyed by the input blank node identifiers and gives their canonical identifiers,
-    both without the ``_:`` prefix (``{"b3": "c14n0", ...}``): the *canonicalIdMap* of ECDSA
-    §3.4.1. pyld does not return it, so the canonicalizer's issuer is read after the run.
-    """
-    text = "".join(nquads)
-    dataset = _pyld("N-Quads parsing", lambda: jsonld.JsonLdProcessor.parse_nquads(text))
-    canonicalizer = _BoundedCanonicalizer()
-    out = _pyld(
-        "canonicalization",
-        lambda: canonicalizer.main(dataset, {"format": "application/n-quads"}),
-    )
-    issued: Mapping[str, str] = canonicalizer.canonical_issuer.existing
-    id_map = {old[2:]: new[2:] for old, new in issued.items()}
-    return _split_nquads(out), id_map
-
+# ============================================================================== blank nodes
 
 # Blank node labels as pyld's N-Quads grammar has them (a label never contains a space or '>').
 _BLANK_NODE = re.compile(r"_:([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
@@ -465,9 +283,7 @@ def label_replacement_canonicalize_json_ld(
     document: Mapping[str, Any], label_map_factory: LabelMapFactory
 ) -> tuple[list[str], dict[str, str]]:
     """ECDSA §3.4.2 labelReplacementCanonicalizeJsonLd (strict expansion, then §3.4.1)."""
-    return label_replacement_canonicalize_nquads(
-        to_nquads(expand_strict(document)), label_map_factory
-    )
+    return label_replacement_canonicalize_nquads(to_nquads(expand(document)), label_map_factory)
 
 
 # ============================================================================== label maps
@@ -640,11 +456,11 @@ def skolemize_compact_json_ld(
     """ECDSA §3.4.8 skolemizeCompactJsonLd: (skolemized expanded, skolemized compact)."""
     if "@context" not in document:
         raise InvalidCredential("the document has no '@context'")
-    expanded = expand_strict(document)
+    expanded = expand(document)
     _check_no_skolem_iris(expanded, urn_scheme)
     # A fresh random string per run: skolem IRIs never collide with the document's own IRIs.
     skolemized = skolemize_expanded_json_ld(expanded, urn_scheme, str(uuid.uuid4()))
-    return skolemized, _compact(skolemized, document["@context"])
+    return skolemized, compact(skolemized, document["@context"])
 
 
 def to_deskolemized_nquads(
@@ -655,7 +471,7 @@ def to_deskolemized_nquads(
     Accepts the compact form (expanded strictly) or an already expanded array.
     """
     if isinstance(skolemized_document, Mapping):
-        expanded = expand_strict(skolemized_document)
+        expanded = expand(skolemized_document)
     else:
         expanded = list(skolemized_document)
     return deskolemize_nquads(to_nquads(expanded), urn_scheme)

@@ -7,7 +7,7 @@ Ed25519 (RFC 8032) and encode the 64-byte signature as multibase base58btc (``z.
 
 * ``eddsa-rdfc-2022`` (§3.2): RDF Dataset Canonicalization (RDFC-1.0) of the JSON-LD document and
   of the proof configuration, which borrows the document's ``@context`` (§3.2.5). Undefined
-  terms are an error, not silently unsigned (see :func:`vc_service._vcdm.canonize_strict`).
+  terms are an error, not silently unsigned (see :func:`vc_service._jsonld.canonize`).
 * ``eddsa-jcs-2022`` (§3.3): JSON Canonicalization Scheme (RFC 8785). The proof itself carries
   the document's ``@context`` (§3.3.1 step 2); on verification the document's ``@context`` must
   start with the proof's, and the proof's is what was signed (§3.3.2 step 4).
@@ -26,9 +26,10 @@ import rfc8785
 
 from ._cryptosuite import register_cryptosuite
 from ._errors import InvalidInput, InvalidProof
+from ._jsonld import as_json_object, canonize
 from ._keys import Key, KeyType
 from ._multibase import base58btc_decode, base58btc_encode
-from ._vcdm import _as_json, canonize_strict, parse_datetime
+from ._vcdm import parse_datetime
 
 __all__ = ["EDDSA_JCS_2022", "EDDSA_RDFC_2022", "EdDsaCryptosuite", "hash_data"]
 
@@ -107,13 +108,13 @@ class EdDsaCryptosuite:
             # The proof configuration is interpreted with the document's vocabulary.
             if "@context" in unsecured:
                 config["@context"] = unsecured["@context"]
-            return canonize_strict(config)
+            return canonize(config)
         return _jcs(config)
 
     def _transform(self, unsecured: Mapping[str, Any]) -> str:
         """§3.2.3 / §3.3.3 Transformation."""
         if self._canonicalization == "rdfc":
-            return canonize_strict(unsecured)
+            return canonize(unsecured)
         return _jcs(unsecured)
 
     # ---------------------------------------------------------------- protocol
@@ -126,8 +127,8 @@ class EdDsaCryptosuite:
             raise InvalidInput(f"{self._name} takes no options {sorted(kwargs)}")
         if not isinstance(key, Key) or key.type not in self.key_types:
             raise InvalidInput(f"{self._name} signs with an Ed25519 key")
-        document = _as_json(unsecured, "the unsecured document")
-        proof = _as_json(options, "the proof options")
+        document = as_json_object(unsecured, "the unsecured document")
+        proof = as_json_object(options, "the proof options")
         proof.pop("proofValue", None)
         if self._canonicalization == "jcs" and "@context" in document:
             proof["@context"] = document["@context"]  # §3.3.1 step 2
@@ -146,8 +147,8 @@ class EdDsaCryptosuite:
         """
         if not isinstance(key, Key) or key.type not in self.key_types:
             raise InvalidProof(f"{self._name} verifies with an Ed25519 key only")
-        document = _as_json(unsecured, "the unsecured document")
-        options = _as_json(proof, "the proof")
+        document = as_json_object(unsecured, "the unsecured document")
+        options = as_json_object(proof, "the proof")
         signature = _decode_proof_value(options)
         del options["proofValue"]
         if "@context" in options:

@@ -9,22 +9,11 @@ expansion keeps every property and type, i.e. that the document uses no undefine
 Undefined terms
     VCDM 2.0 §4.3 and VC Data Integrity 1.0 §2.4 require processors that use JSON-LD to fail when
     data is dropped (``DATA_LOSS_DETECTION_ERROR``): a term the contexts do not define is silently
-    removed by expansion, so a signature over the canonical form would not cover it and an
-    attacker could add it to a signed credential unnoticed. pyld 3 has no "safe mode", so we
-    detect loss ourselves, in the same expansion the canonicalization runs (no second pass):
-
-    * pyld's ``on_property_dropped`` hook reports every key expansion drops (an undefined term,
-      an unknown ``@``-keyword);
-    * the expanded output is then walked for identifiers that are not absolute IRIs: an
-      undefined *type* (``"type": "Foo"``) or a relative ``id`` expands to a relative IRI, which
-      RDF conversion drops. We expand with the base IRI set to null (Data Integrity 1.0 §2.4:
-      "When deserializing to RDF, implementations MUST ensure that the base URL is set to
-      null"), so relative IRIs stay relative and are caught here instead of being resolved
-      against pyld's placeholder base ``http://example.org/base/``.
-
-    The error names the first key (or value) in document order that matches what was dropped;
-    if the same key name is defined in one place and undefined in another, the pointer may name
-    the first occurrence rather than the dropped one.
+    removed by expansion, so a signature over the canonical form would not cover it. Both
+    validators therefore run the strict expansion of :func:`vc_service._jsonld.expand` (a null
+    base IRI; dropped keys, undefined types and relative identifiers raise
+    :class:`InvalidCredential` with a JSON pointer; its module docstring says how loss is
+    detected).
 
 Contexts are never fetched: every ``@context`` URL must be pinned (:func:`vc_service._jsonld.
 context_urls`); any other raises :class:`UnknownContext`.
@@ -33,26 +22,21 @@ context_urls`); any other raises :class:`UnknownContext`.
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from pyld import jsonld  # type: ignore[import-untyped]
-
 from ._errors import Expired, InvalidCredential, InvalidInput, NotYetValid, UnknownContext
-from ._jsonld import _run as _run_jsonld
-from ._jsonld import context_urls, document_loader
+from ._jsonld import as_json_object, context_urls, expand
+from ._jsonld import json_pointer as _pointer
 
 __all__ = [
     "CREDENTIALS_V2_CONTEXT",
     "CredentialInfo",
     "PresentationInfo",
-    "canonize_strict",
     "check_validity_period",
-    "expand_strict",
     "format_datetime",
     "is_enveloped",
     "is_url",
@@ -73,14 +57,6 @@ _DATETIME_RE = re.compile(
     r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
-_JSONLD_KEYWORDS = frozenset(
-    {
-        "@base", "@container", "@context", "@direction", "@graph", "@id", "@import",
-        "@included", "@index", "@json", "@language", "@list", "@nest", "@none", "@prefix",
-        "@propagate", "@protected", "@reverse", "@set", "@type", "@value", "@version", "@vocab",
-    }
-)  # fmt: skip
-_ABSOLUTE_IRI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 # ------------------------------------------------------------------------------ results
@@ -128,28 +104,6 @@ def is_enveloped(entry: Mapping[str, Any]) -> bool:
     types = entry.get("type")
     types = [types] if isinstance(types, str) else types
     return isinstance(types, list) and "EnvelopedVerifiableCredential" in types
-
-
-def _pointer(base: str, key: str | int) -> str:
-    """Append one RFC 6901 reference token."""
-    return base + "/" + str(key).replace("~", "~0").replace("/", "~1")
-
-
-def _as_json(document: object, what: str) -> dict[str, Any]:
-    """A deep copy of ``document`` as plain JSON, or :class:`InvalidInput`.
-
-    This rejects values JSON cannot carry (NaN, bytes, sets, non-string keys) before they reach
-    pyld or the canonicalizers, whose errors on such input are not ours.
-    """
-    if not isinstance(document, Mapping):
-        raise InvalidInput(f"{what} must be a JSON object")
-    try:
-        copied = json.loads(json.dumps(document, allow_nan=False))
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidInput(f"{what} is not valid JSON data: {exc}") from exc
-    if not isinstance(copied, dict):  # pragma: no cover - a Mapping always dumps as an object
-        raise InvalidInput(f"{what} must be a JSON object")
-    return copied
 
 
 def parse_datetime(value: object, *, path: str = "") -> datetime:
@@ -220,151 +174,6 @@ def _require_aware(now: object) -> datetime:
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise InvalidInput("'now' must be an aware datetime (with a time zone)")
     return now
-
-
-# ------------------------------------------------------------------------------ JSON-LD
-
-
-class _CapturingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """A pyld processor that records dropped keys and keeps the expanded form it computed.
-
-    ``normalize`` and ``to_rdf`` expand through ``self.expand``; keeping its result lets the
-    data-loss check inspect the very expansion the canonical form was computed from.
-    """
-
-    def __init__(self) -> None:
-        self.dropped: list[str | None] = []
-        super().__init__(on_property_dropped=self.dropped.append)
-        self.expanded: Any = None
-
-    def expand(self, input_: Any, options: Any) -> Any:
-        self.expanded = super().expand(input_, options)
-        return self.expanded
-
-
-def _jsonld_options(**extra: Any) -> dict[str, Any]:
-    # base None: relative IRIs stay relative (and are reported) instead of being resolved
-    # against a placeholder base; Data Integrity 1.0 §2.4 requires a null base for RDF.
-    options: dict[str, Any] = {"documentLoader": document_loader, "base": None}
-    options.update(extra)
-    return options
-
-
-def _walk_keys(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(key, pointer) for every member of every object, in document order, outside contexts."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
-                continue
-            pointer = _pointer(path, key)
-            yield key, pointer
-            yield from _walk_keys(value, pointer)
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _walk_keys(item, _pointer(path, index))
-
-
-def _walk_strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(string value, pointer) for every string in the document, outside contexts."""
-    if isinstance(node, str):
-        yield node, path
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key != "@context":
-                yield from _walk_strings(value, _pointer(path, key))
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _walk_strings(item, _pointer(path, index))
-
-
-def _is_rdf_identifier(value: object) -> bool:
-    return isinstance(value, str) and (
-        value.startswith("_:") or _ABSOLUTE_IRI_RE.match(value) is not None
-    )
-
-
-def _relative_identifiers(expanded: Any) -> Iterator[str]:
-    """Identifiers in an expanded document that RDF conversion would drop (relative IRIs)."""
-    if isinstance(expanded, list):
-        for item in expanded:
-            yield from _relative_identifiers(item)
-        return
-    if not isinstance(expanded, dict):
-        return
-    if "@value" in expanded:
-        datatype = expanded.get("@type")
-        if datatype is not None and datatype != "@json" and not _is_rdf_identifier(datatype):
-            yield str(datatype)
-        return
-    for key, value in expanded.items():
-        if key == "@id":
-            if not _is_rdf_identifier(value):
-                yield str(value)
-        elif key == "@type":
-            for item in value if isinstance(value, list) else [value]:
-                if not _is_rdf_identifier(item):
-                    yield str(item)
-        elif key.startswith("_:"):
-            yield key  # a blank-node property: not valid RDF, dropped
-        else:
-            yield from _relative_identifiers(value)
-
-
-def _raise_on_data_loss(document: Mapping[str, Any], processor: _CapturingProcessor) -> None:
-    for dropped in processor.dropped:
-        pointer = next(
-            (
-                p
-                for key, p in _walk_keys(document, "")
-                if key == dropped
-                or (dropped is None and key.startswith("@") and key not in _JSONLD_KEYWORDS)
-            ),
-            "",
-        )
-        name = dropped if dropped is not None else "an unknown @-keyword"
-        raise InvalidCredential(
-            f"undefined term {name!r}: the JSON-LD contexts do not define it, so expansion "
-            "drops it (data loss)",
-            path=pointer,
-        )
-    for identifier in _relative_identifiers(processor.expanded):
-        pointer = next((p for s, p in _walk_strings(document, "") if s == identifier), "")
-        raise InvalidCredential(
-            f"{identifier!r} does not expand to an absolute IRI (an undefined type or a "
-            "relative identifier), so RDF processing drops it (data loss)",
-            path=pointer,
-        )
-
-
-def expand_strict(document: Mapping[str, Any]) -> list[Any]:
-    """JSON-LD expansion that fails on data loss (Data Integrity 1.0 §2.4, VCDM 2.0 §4.3).
-
-    Raises :class:`InvalidCredential` naming the first dropped term or relative identifier and
-    :class:`UnknownContext` for a context that is not pinned.
-    """
-    doc = _as_json(document, "a JSON-LD document")
-    processor = _CapturingProcessor()
-    expanded = _run_jsonld("expansion", processor.expand, doc, _jsonld_options())
-    _raise_on_data_loss(doc, processor)
-    return expanded  # type: ignore[no-any-return]
-
-
-def canonize_strict(document: Mapping[str, Any]) -> str:
-    """RDFC-1.0 canonical N-Quads of ``document``, failing on data loss.
-
-    The same canonical form as :func:`vc_service._jsonld.canonize` for documents without loss,
-    computed with a null base IRI; an undefined term or a relative identifier raises
-    :class:`InvalidCredential` (Data Integrity 1.0 §2.4: ``DATA_LOSS_DETECTION_ERROR``) rather
-    than being left out of what is signed.
-    """
-    doc = _as_json(document, "a JSON-LD document")
-    processor = _CapturingProcessor()
-    options = _jsonld_options(algorithm="URDNA2015", format="application/n-quads")
-    canonical = _run_jsonld("canonicalization", processor.normalize, doc, options)
-    _raise_on_data_loss(doc, processor)
-    if not isinstance(canonical, str):  # pragma: no cover - pyld returns N-Quads text
-        raise InvalidCredential("JSON-LD canonicalization returned no N-Quads")
-    return canonical
 
 
 # ------------------------------------------------------------------------------ shape checks
@@ -616,9 +425,9 @@ def validate_credential(
     drops nothing (see the module docstring). Raises :class:`InvalidCredential` with a JSON
     pointer to the offending member.
     """
-    doc = _as_json(document, "a credential")
+    doc = as_json_object(document, "a credential")
     info = _check_credential(doc, "", require_proof=require_proof)
-    expand_strict(doc)
+    expand(doc)
     return info
 
 
@@ -632,7 +441,7 @@ def validate_presentation(document: Mapping[str, Any]) -> PresentationInfo:
     ``proof``. The whole presentation, embedded credentials included, must expand without data
     loss. Errors point into the presentation (``/verifiableCredential/0/issuer``).
     """
-    doc = _as_json(document, "a presentation")
+    doc = as_json_object(document, "a presentation")
     _check_contexts(doc, "")
     if "type" not in doc:
         raise InvalidCredential("'type' is required")
@@ -667,7 +476,7 @@ def validate_presentation(document: Mapping[str, Any]) -> PresentationInfo:
             else:
                 credentials.append(_check_credential(entry, pointer, require_proof=True))
     _check_proof_shape(doc, "", required=False)
-    expand_strict(doc)
+    expand(doc)
     return PresentationInfo(
         id=presentation_id,
         types=types,
