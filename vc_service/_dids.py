@@ -44,6 +44,7 @@ private key given to :func:`did_jwk`, raise :class:`~vc_service.InvalidInput` in
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import threading
@@ -213,15 +214,21 @@ def _ed25519_double(point: tuple[int, int]) -> tuple[int, int]:
 
 
 def _public_key_problem(key: Key) -> str | None:
+    """See :func:`_ed25519_problem`; only Ed25519 keys need the extra check."""
+    return _ed25519_problem(key.public) if key.type == "ed25519" else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _ed25519_problem(public: bytes) -> str | None:
     """Why ``key``'s public part is unusable, or ``None``.
 
     ``Key`` validates P-256 and BLS12-381 points itself but takes any 32 bytes as Ed25519. We also
     refuse Ed25519 encodings that are not canonical curve points, and the eight small-order points:
     a small-order public key (the identity, say) lets one signature "verify" for many messages.
     """
-    if key.type != "ed25519":
-        return None
-    point = _ed25519_decode(key.public)
+    # Pure-Python field arithmetic costs about 2 ms, so the verdict is cached per key: a
+    # verifier sees the same issuer keys over and over.
+    point = _ed25519_decode(public)
     if point is None:
         return "Ed25519 public key is not a canonical curve point"
     for _ in range(3):
