@@ -19,6 +19,7 @@ from vc_service._bitstring_status import BitstringStatusList, status_list_creden
 from vc_service._cli import FORMATS, main
 from vc_service._data_integrity import add_proof
 from vc_service._keys import Key
+from vc_service._multibase import b64url_decode, b64url_encode
 
 CREDENTIAL = {
     "@context": [
@@ -305,3 +306,42 @@ def test_console_script_round_trip(tmp_path: Path) -> None:
         [str(exe), "vc", "verify"], input="???", capture_output=True, text=True, check=False
     )
     assert garbage.returncode == 2 and "Traceback" not in garbage.stderr
+
+
+def test_verify_sd_jwt_with_a_changed_disclosure_exits_1(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    keys: dict[str, Path],
+) -> None:
+    """An SD-JWT whose disclosure was edited fails vc verify with check 'proof'; an inline JWK
+    is accepted for --holder-key."""
+    issued = _issue(monkeypatch, capsys, keys, "dc+sd-jwt")
+    holder_inline = keys["holder"].read_text()
+    code, presentation, err = run(
+        monkeypatch,
+        capsys,
+        [
+            "vc",
+            "derive",
+            "--reveal",
+            "/given_name",
+            "--nonce",
+            "n",
+            "--audience",
+            "a",
+            "--holder-key",
+            holder_inline,
+        ],
+        issued,
+    )
+    assert code == 0, err
+    parts = presentation.strip().split("~")
+    disclosure = json.loads(b64url_decode(parts[1]))
+    disclosure[-1] = "Eve"
+    parts[1] = b64url_encode(json.dumps(disclosure).encode())
+    verify_args = ["vc", "verify", "--nonce", "n", "--audience", "a"]
+    code, out, _ = run(monkeypatch, capsys, verify_args, presentation)
+    assert code == 0
+    code, out, _ = run(monkeypatch, capsys, verify_args, "~".join(parts))
+    assert code == 1
+    assert json.loads(out)["check"] in ("proof", "holder-binding")

@@ -72,10 +72,14 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
 
 
 def _load_key(path: str, what: str) -> Key:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        _fail(f"cannot read {what} {path}: {exc.strerror}")
+    """A JWK given as a file path, or inline as JSON text (``--holder-key '{"kty": ...}'``)."""
+    if path.lstrip().startswith("{"):
+        text, path = path, "(inline)"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot read {what} {path}: {exc.strerror}")
     try:
         return Key.from_jwk(_json_object(text, f"{what} {path}"))
     except InvalidInput as exc:
