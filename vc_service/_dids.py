@@ -297,6 +297,16 @@ def parse_did_key(did: str) -> Key:
     ``invalidDid``, ``unsupportedPublicKeyType``, ``invalidPublicKeyLength`` or
     ``invalidPublicKey``.
     """
+    if not isinstance(did, str):
+        raise DIDResolutionError("a DID must be a string", code="invalidDid")
+    return _parse_did_key(did)
+
+
+# A did:key is a pure function of its text, and the Key it yields is immutable and public, so
+# the result is cached per DID string (failures are not cached: they raise). Decoding base58,
+# re-encoding to check canonicity and validating the point cost more than a signature check.
+@functools.lru_cache(maxsize=1024)
+def _parse_did_key(did: str) -> Key:
     method, msid = parse_did(did)
     if method != "key":
         raise DIDResolutionError(f"not a did:key DID: {did[:80]!r}", code="invalidDid")
@@ -598,27 +608,34 @@ def verification_method_key(method: Mapping[str, Any]) -> Key:
             raise DIDResolutionError(
                 "publicKeyMultibase must be a base58btc ('z') string", code="invalidPublicKey"
             )
-        try:
-            code, _ = multicodec_unwrap(base58btc_decode(value[1:]))
-            if code not in _CODEC_TYPES:
-                raise DIDResolutionError(
-                    f"unsupported Multikey multicodec 0x{code:x}", code="unsupportedPublicKeyType"
-                )
-            key = Key.from_multikey(value)
-        except InvalidInput as exc:
-            raise DIDResolutionError(f"invalid Multikey: {exc}", code="invalidPublicKey") from exc
+        key = _multikey_key(value)
         if vm_type == "Ed25519VerificationKey2020" and key.type != "ed25519":
             raise DIDResolutionError(
                 "Ed25519VerificationKey2020 holds a non-Ed25519 key",
                 code="INVALID_VERIFICATION_METHOD",
             )
-        return _checked(key)
+        return key
     if material[0] == "publicKeyJwk" and vm_type in ("JsonWebKey", "JsonWebKey2020"):
         return _key_from_jwk(method["publicKeyJwk"])
     raise DIDResolutionError(
         f"unsupported verification method (type {str(vm_type)[:40]!r} with {material[0]})",
         code="unsupportedPublicKeyType",
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _multikey_key(value: str) -> Key:
+    """The checked public key of a ``z…`` Multikey value (cached: immutable text, public key)."""
+    try:
+        code, _ = multicodec_unwrap(base58btc_decode(value[1:]))
+        if code not in _CODEC_TYPES:
+            raise DIDResolutionError(
+                f"unsupported Multikey multicodec 0x{code:x}", code="unsupportedPublicKeyType"
+            )
+        key = Key.from_multikey(value)
+    except InvalidInput as exc:
+        raise DIDResolutionError(f"invalid Multikey: {exc}", code="invalidPublicKey") from exc
+    return _checked(key)
 
 
 class DIDResolver:
@@ -655,6 +672,13 @@ class DIDResolver:
         Raises :class:`DIDResolutionError`: ``invalidDid``, ``methodNotSupported``, ``notFound``,
         ``invalidDidDocument``, or whatever the method resolver raises.
         """
+        return copy.deepcopy(dict(self._resolve(did, at)))
+
+    def _resolve(self, did: str, at: datetime | None) -> Mapping[str, Any]:
+        """:meth:`resolve` without the defensive copy, for callers that only read the document.
+
+        Resolving a key does not hand the document out, so copying it would be wasted work.
+        """
         if at is not None and (not isinstance(at, datetime) or at.tzinfo is None):
             raise InvalidInput("'at' must be a timezone-aware datetime")
         method, _ = parse_did(did)
@@ -681,7 +705,7 @@ class DIDResolver:
                 f"document id {str(document.get('id'))[:80]!r} is not the DID {did!r}",
                 code="invalidDidDocument",
             )
-        return copy.deepcopy(dict(document))
+        return document
 
     def resolve_key(
         self,
@@ -701,7 +725,7 @@ class DIDResolver:
         """
         did, _ = _split_did_url(verification_method_id)
         _check_purpose(purpose)
-        document = self.resolve(did, at=at)
+        document = self._resolve(did, at)
         return _document_key(document, did, verification_method_id, purpose)
 
     def resolve_key_for_did(
@@ -733,7 +757,7 @@ class DIDResolver:
                 vm_id = did + (kid if kid.startswith("#") else "#" + kid)
                 _split_did_url(vm_id)
             return self.resolve_key(vm_id, purpose=purpose, at=at)
-        document = self.resolve(did, at=at)
+        document = self._resolve(did, at)
         entries = _entries(document, purpose or "verificationMethod")
         if not entries:
             raise DIDResolutionError(

@@ -1,4 +1,4 @@
-"""Compact JWS on jwcrypto, and W3C VC-JOSE-COSE ``vc+jwt`` / ``vp+jwt``.
+"""Compact JWS, and W3C VC-JOSE-COSE ``vc+jwt`` / ``vp+jwt``.
 
 JWS helpers (RFC 7515, with the RFC 8725 JWT best current practices):
 
@@ -12,7 +12,14 @@ JWS helpers (RFC 7515, with the RFC 8725 JWT best current practices):
   ``crit`` and ``b64`` are refused (we implement no extension, RFC 7515 §4.1.11 says a recipient
   MUST reject unknown critical extensions), and ``typ`` is compared with the explicit type the
   caller expects (RFC 8725 §3.11, case-insensitive, ``application/`` prefix optional per RFC 7515
-  §4.1.9). The signature is then verified with jwcrypto, with the algorithm pinned.
+  §4.1.9). The signature is then verified over the JWS Signing Input (RFC 7515 §5.2 step 8)
+  with the key's own algorithm: ``EdDSA`` with libsodium (RFC 8032 verification that also
+  refuses small-order and non-canonical points), ``ES256`` as the 64-byte ``R || S`` of RFC 7518
+  §3.4 with OpenSSL.
+
+Signing and verification call :meth:`Key.sign` / :meth:`Key.verify` directly rather than going
+through a JOSE library: the compact serialization is three base64url strings, and building a
+library's JWK and JWS objects for every token cost more than the signature itself.
 
 VC-JOSE-COSE (W3C Recommendation, 15 May 2025):
 
@@ -36,10 +43,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jwcrypto.common import JWException
-from jwcrypto.jwk import JWK
-from jwcrypto.jws import JWS
-
 from ._errors import (
     AudienceMismatch,
     Error,
@@ -54,7 +57,7 @@ from ._errors import (
     UntrustedIssuer,
 )
 from ._keys import Key
-from ._multibase import b64url_decode
+from ._multibase import b64url_decode, b64url_encode
 
 __all__ = [
     "CREDENTIALS_V2_CONTEXT",
@@ -100,16 +103,24 @@ def _reject_constant(name: str) -> Any:
     raise InvalidInput(f"{name} is not valid JSON")
 
 
+# Built once: json.loads/json.dumps with keyword arguments construct a new decoder/encoder on
+# every call, which costs more than parsing a JOSE header. Both objects are stateless.
+_STRICT_DECODER = json.JSONDecoder(
+    object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+)
+_COMPACT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def decode_json(raw: bytes | str, what: str) -> Any:
     """Parse strict JSON (RFC 8259): UTF-8, no duplicate names, no ``NaN``/``Infinity``."""
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        text = raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else raw
+        if not isinstance(text, str):
+            raise TypeError(f"{what} must be bytes or str")
+        return _STRICT_DECODER.decode(text)
     except InvalidInput as exc:
         raise InvalidInput(f"{what}: {exc}") from exc
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, TypeError, RecursionError) as exc:
         raise InvalidInput(f"{what} is not valid JSON") from exc
 
 
@@ -124,9 +135,7 @@ def decode_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
 def encode_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, refusing values JSON cannot represent (NaN, non-string keys, ...)."""
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-            "utf-8"
-        )
+        return _COMPACT_ENCODER.encode(value).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"value cannot be encoded as JSON: {exc}") from exc
 
@@ -198,14 +207,6 @@ def jws_alg(key: Key) -> str:
     return alg
 
 
-def _jwk(key: Key, *, private: bool) -> Any:
-    jwk_dict = key.private_jwk() if private else key.public_jwk()
-    try:
-        return JWK(**jwk_dict)
-    except (JWException, ValueError, TypeError) as exc:  # pragma: no cover - Key validated it
-        raise InvalidInput("key cannot be used with JOSE") from exc
-
-
 def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any] | bytes, key: Key) -> str:
     """Sign a compact JWS (RFC 7515 §7.1) with ``key``; ``alg`` is set from the key.
 
@@ -222,15 +223,11 @@ def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any] | bytes, key:
             raise InvalidInput(f"header parameter {name!r} is not supported")
     protected = {"alg": alg, **header}
     body = payload if isinstance(payload, bytes) else encode_json(dict(payload))
-    try:
-        jws = JWS(payload=body)
-        jws.add_signature(
-            _jwk(key, private=True), alg=alg, protected=encode_json(protected).decode("utf-8")
-        )
-        token: str = jws.serialize(compact=True)
-    except JWException as exc:  # pragma: no cover - inputs validated above
-        raise InvalidInput(f"cannot sign: {exc}") from exc
-    return token
+    # RFC 7515 §5.1 steps 2-8: the JWS Signing Input is ASCII(BASE64URL(header) '.'
+    # BASE64URL(payload)); the compact serialization appends '.' BASE64URL(signature) (§7.1).
+    signing_input = b64url_encode(encode_json(protected)) + "." + b64url_encode(body)
+    signature = key.sign(signing_input.encode("ascii"))
+    return signing_input + "." + b64url_encode(signature)
 
 
 @dataclass(frozen=True)
@@ -319,13 +316,21 @@ def verify_jws(
     A signature that does not verify raises :class:`InvalidProof`.
     """
     check_header(jws.unverified_header, key, typ=typ, what=what)
+    # RFC 7515 §5.2 step 8: the signature covers the first two parts exactly as transmitted.
+    # decode_jws has checked that they are strict base64url; the signature is its decoding.
+    signing_input = jws.compact.rpartition(".")[0]
+    if signing_input.count(".") != 1 or not signing_input.isascii():
+        raise InvalidProof(f"{what} signature cannot be checked")
+    data = signing_input.encode("ascii")
     try:
-        parsed = JWS()
-        parsed.deserialize(jws.compact)
-        parsed.verify(_jwk(key, private=False), alg=jws.unverified_header["alg"])
-    except JWException as exc:
+        # The algorithm is the key's own (check_header pinned 'alg' to it): EdDSA for Ed25519,
+        # ES256 with a 64-byte R || S (RFC 7518 §3.4) for P-256; any other length is refused.
+        key.verify(data, jws.signature)
+    except InvalidProof as exc:
         raise InvalidProof(f"{what} signature does not verify") from exc
-    except (ValueError, TypeError) as exc:
+    except (InvalidInput, ValueError, TypeError) as exc:  # pragma: no cover - Key validated it
+        # check_header refused other key types; a Key built around malformed public bytes makes
+        # the crypto library raise instead.
         raise InvalidProof(f"{what} signature cannot be checked") from exc
 
 

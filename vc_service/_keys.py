@@ -16,6 +16,7 @@ bls12_381-g2-pub 0xeb.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -128,18 +129,15 @@ class Key:
             x, y = _member(jwk, "x"), _member(jwk, "y")
             if len(x) != 32 or len(y) != 32:
                 raise InvalidInput("P-256 'x' and 'y' must be 32 bytes")
-            try:
-                pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + x + y)
-            except ValueError as exc:
-                raise InvalidInput("P-256 point is not on the curve") from exc
+            compressed = _p256_compress_xy(x, y)
             d = _member(jwk, "d") if has_d else None
             if d is not None:
                 if len(d) != 32:
                     raise InvalidInput("P-256 'd' must be 32 bytes")
                 derived = _p256_private(d).public_key()
-                if _p256_compressed(derived) != _p256_compressed(pub):
+                if _p256_compressed(derived) != compressed:
                     raise InvalidInput("P-256 'd' does not match 'x'/'y'")
-            return cls("p256", _p256_compressed(pub), d)
+            return cls("p256", compressed, d)
         if kty == "OKP" and crv == "BLS12381G2":
             x = _member(jwk, "x")
             try:
@@ -193,29 +191,15 @@ class Key:
 
     def multikey(self) -> str:
         """``publicKeyMultibase`` (Multikey, CID 1.0 §2.2.2)."""
-        return multibase_encode(multicodec_wrap(_TYPE_TO_CODEC[self.type], self.public))
+        return _multikey(self.type, self.public)
 
     def did_key(self) -> str:
         """The ``did:key`` DID of this public key."""
         return "did:key:" + self.multikey()
 
     def public_jwk(self) -> dict[str, str]:
-        """The public JWK."""
-        if self.type == "ed25519":
-            return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(self.public)}
-        if self.type == "p256":
-            try:
-                pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), self.public)
-            except ValueError as exc:
-                raise InvalidInput("P-256 point is not on the curve") from exc
-            raw = pub.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-            return {
-                "kty": "EC",
-                "crv": "P-256",
-                "x": b64url_encode(raw[1:33]),
-                "y": b64url_encode(raw[33:]),
-            }
-        return {"kty": "OKP", "crv": "BLS12381G2", "x": b64url_encode(self.public)}
+        """The public JWK (a new dict on every call: the caller may change it)."""
+        return dict(_public_jwk_members(self.type, self.public))
 
     def private_jwk(self) -> dict[str, str]:
         """The private JWK (public members plus ``d``). Handle with care."""
@@ -254,13 +238,33 @@ class Key:
         """Sign ``data``: Ed25519 (64 B) or ECDSA P-256 with SHA-256, raw ``r || s`` (64 B)."""
         if self._private is None:
             raise InvalidInput("cannot sign with a public key")
-        if self.type == "ed25519":
-            return nacl.signing.SigningKey(self._private).sign(data).signature
-        if self.type == "p256":
-            der = _p256_private(self._private).sign(data, ec.ECDSA(hashes.SHA256()))
-            r, s = decode_dss_signature(der)
-            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        raise InvalidInput("a BLS12-381 key signs message lists with BBS, not single messages")
+        if self.type == "bls12381g2":
+            raise InvalidInput("a BLS12-381 key signs message lists with BBS, not single messages")
+        signer = self._signer()
+        if isinstance(signer, nacl.signing.SigningKey):
+            return signer.sign(data).signature
+        der = signer.sign(data, ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def _signer(self) -> nacl.signing.SigningKey | ec.EllipticCurvePrivateKey:
+        """The library object that signs with this key, built once per :class:`Key` object.
+
+        Expanding an Ed25519 seed or deriving a P-256 public point costs as much as a signature,
+        so the object is kept -- in this instance only, so that it lives exactly as long as the
+        private key it is made from (never in a module-level cache).
+        """
+        signer = self.__dict__.get("_signer_object")
+        if signer is None:
+            if self._private is None:  # pragma: no cover - callers check first
+                raise InvalidInput("cannot sign with a public key")
+            if self.type == "ed25519":
+                signer = nacl.signing.SigningKey(self._private)
+            else:
+                signer = _p256_private(self._private)
+            # Frozen dataclass: the cache bypasses __setattr__; it is not a field (no eq/repr).
+            object.__setattr__(self, "_signer_object", signer)
+        return signer
 
     def verify(self, data: bytes, signature: bytes) -> None:
         """Verify a signature made by :meth:`sign`; raise :class:`InvalidProof` if it fails."""
@@ -275,7 +279,7 @@ class Key:
         if self.type == "p256":
             r = int.from_bytes(signature[:32], "big")
             s = int.from_bytes(signature[32:], "big")
-            pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), self.public)
+            pub = _p256_public(self.public)
             try:
                 pub.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
             except InvalidSignature as exc:
@@ -294,3 +298,49 @@ def _p256_private(d: bytes) -> ec.EllipticCurvePrivateKey:
 
 def _p256_compressed(pub: ec.EllipticCurvePublicKey) -> bytes:
     return pub.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+
+
+# Caches of public, immutable data keyed by the public key bytes. A verifier sees the same few
+# issuer and holder keys over and over; decompressing a P-256 point or base58-encoding a key
+# costs tens of microseconds each time. Nothing secret is ever a key or value here.
+_CACHE_SIZE = 1024
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _p256_public(public: bytes) -> ec.EllipticCurvePublicKey:
+    """The ``cryptography`` object of a compressed P-256 point (validated on the curve)."""
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public)
+    except ValueError as exc:
+        raise InvalidInput("P-256 point is not on the curve") from exc
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _p256_compress_xy(x: bytes, y: bytes) -> bytes:
+    """The compressed form of the P-256 point (x, y); raises if it is not on the curve."""
+    try:
+        pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + x + y)
+    except ValueError as exc:
+        raise InvalidInput("P-256 point is not on the curve") from exc
+    return _p256_compressed(pub)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _public_jwk_members(key_type: KeyType, public: bytes) -> tuple[tuple[str, str], ...]:
+    """The members of the public JWK, as an immutable tuple (callers get a fresh dict)."""
+    if key_type == "ed25519":
+        return (("kty", "OKP"), ("crv", "Ed25519"), ("x", b64url_encode(public)))
+    if key_type == "p256":
+        raw = _p256_public(public).public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        return (
+            ("kty", "EC"),
+            ("crv", "P-256"),
+            ("x", b64url_encode(raw[1:33])),
+            ("y", b64url_encode(raw[33:])),
+        )
+    return (("kty", "OKP"), ("crv", "BLS12381G2"), ("x", b64url_encode(public)))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _multikey(key_type: KeyType, public: bytes) -> str:
+    return multibase_encode(multicodec_wrap(_TYPE_TO_CODEC[key_type], public))
