@@ -1,0 +1,25 @@
+"""Skip tests whose external service (PostgreSQL, a node process) is unreachable, unless CI asks.
+
+With ``CHANCERY_REQUIRE_SERVICES=1`` in the environment (CI sets it) a missing service is a
+failure, not a skip, so a broken CI machine cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def services_required() -> bool:
+    """Whether the environment demands every external service (``CHANCERY_REQUIRE_SERVICES=1``)."""
+    return os.environ.get("CHANCERY_REQUIRE_SERVICES") == "1"
+
+
+def require_or_skip(available: bool, reason: str) -> None:
+    """Skip the calling test when ``available`` is false, or fail it if services are required."""
+    if available:
+        return
+    if services_required():
+        pytest.fail(f"{reason} (CHANCERY_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
