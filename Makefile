@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 
 PYPROJECT_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read()).hexdigest()[:16])")
 DEV_STAMP      := $(VENV)/.installed-dev-$(PYPROJECT_HASH)
+# Node packages (the Solidity compiler and the Anvil EVM node used by the ledger tests).
+NODE_STAMP     := node_modules/.installed-$(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('package-lock.json', 'rb').read()).hexdigest()[:16])")
 BENCH_STAMP    := $(VENV)/.installed-bench-$(PYPROJECT_HASH)
 
 .DEFAULT_GOAL := help
@@ -34,6 +36,10 @@ $(BENCH_STAMP): | $(BIN)/python
 	rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-bench-*
 	touch $@ $(DEV_STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 run: $(DEV_STAMP)
 	$(BIN)/chancery demo
 
@@ -43,7 +49,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint $(NODE_STAMP)
 	$(BIN)/pytest
 
 format: $(DEV_STAMP)
