@@ -32,6 +32,7 @@ from ._demo import SUITES, run_demo
 from ._dids import default_resolver
 from ._errors import Error, InvalidInput, VerificationError
 from ._keys import Key, KeyType
+from ._ledger_cli import add_ledger_commands
 from ._verify import presentation_header, verify
 
 FORMATS = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "bbs-2023", "vc+jwt", "dc+sd-jwt")
@@ -127,8 +128,18 @@ def _https_get(url: str) -> bytes:
     return body
 
 
+def _resolver(ledger_db: str | None) -> Any:
+    """did:key, did:jwk, did:web (over HTTPS) and, with ``--ledger``, did:chancery."""
+    if ledger_db is None:
+        return default_resolver(http_get=_https_get)
+    from .ledger._ledger import Ledger
+
+    url = ledger_db if "://" in ledger_db else f"sqlite:///{ledger_db}"
+    return Ledger.open(url).did_resolver(http_get=_https_get)
+
+
 def _cmd_did_resolve(args: argparse.Namespace) -> int:
-    _print_json(default_resolver(http_get=_https_get).resolve(args.did))
+    _print_json(_resolver(args.ledger).resolve(args.did))
     return 0
 
 
@@ -310,7 +321,7 @@ def _cmd_vc_verify(args: argparse.Namespace) -> int:
             now=moment,
             nonce=args.nonce,
             audience=args.audience,
-            resolver=default_resolver(),
+            resolver=_resolver(args.ledger) if args.ledger else default_resolver(),
             issuer_key=issuer_key,
         )
     except VerificationError as exc:
@@ -358,6 +369,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     resolve = did.add_parser("resolve", help="resolve a DID; DID document on stdout")
     resolve.add_argument("did")
+    resolve.add_argument("--ledger", help="ledger database (URL or SQLite path) for did:chancery")
     resolve.set_defaults(handler=_cmd_did_resolve)
 
     vc = commands.add_parser("vc", help="issue, derive and verify credentials").add_subparsers(
@@ -407,7 +419,9 @@ def _parser() -> argparse.ArgumentParser:
         help="use FILE as the status list published at URL (repeatable)",
     )
     check.add_argument("--at", help="verify as of this ISO 8601 time (default: now)")
+    check.add_argument("--ledger", help="ledger database (URL or SQLite path) for did:chancery")
     check.set_defaults(handler=_cmd_vc_verify)
+    add_ledger_commands(commands)
     return parser
 
 

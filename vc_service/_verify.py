@@ -193,21 +193,52 @@ def verify(
         raise InvalidInput("now must be timezone-aware")
     did_resolver = resolver if resolver is not None else default_resolver()
 
+    document = _parse(credential_or_presentation)
+    signed_at = _proof_times(document) if isinstance(document, Mapping) else {}
+
     def resolve_key(verification_method: str) -> Key:
         if issuer_key is not None:
             return issuer_key.public_key()
-        # The proof layer checks proofPurpose against what it expects; here the method only
-        # has to be controlled by its DID.
-        return did_resolver.resolve_key(verification_method, purpose=None, at=moment)
+        # Keys are resolved as of the time the proof says it was made (capped at now): a key
+        # retired by a later rotation still verifies what it signed before, while a revoked
+        # (compromised) key fails whatever the time. The proof layer checks proofPurpose; here
+        # the method only has to be controlled by its DID.
+        at = min(signed_at.get(verification_method, moment), moment)
+        return did_resolver.resolve_key(verification_method, purpose=None, at=at)
 
     ctx = _Context(resolve_key, trust, status, moment, nonce, audience)
-    document = _parse(credential_or_presentation)
     if isinstance(document, str):
         return _verify_compact(document, ctx, did_resolver, issuer_key)
     return _verify_data_integrity(document, ctx)
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+def _proof_times(document: Mapping[str, Any]) -> dict[str, datetime]:
+    """``verificationMethod`` -> ``created`` of every Data Integrity proof in ``document``
+    (presentations included). Unparseable times are skipped (the proof layer rejects them)."""
+    out: dict[str, datetime] = {}
+    todo: list[Any] = [document]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, Mapping):
+            continue
+        proofs = item.get("proof")
+        for proof in proofs if isinstance(proofs, list) else [proofs]:
+            if not isinstance(proof, Mapping):
+                continue
+            method, created = proof.get("verificationMethod"), proof.get("created")
+            if isinstance(method, str) and isinstance(created, str):
+                try:
+                    moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+                except ValueError:
+                    continue
+                if moment.tzinfo is not None:
+                    out[method] = moment
+        embedded = item.get("verifiableCredential")
+        todo.extend(embedded if isinstance(embedded, list) else [embedded])
+    return out
 
 
 def _parse(value: Mapping[str, Any] | str | bytes) -> Mapping[str, Any] | str:
