@@ -195,6 +195,7 @@ def verify(
 
     document = _parse(credential_or_presentation)
     signed_at = _proof_times(document) if isinstance(document, Mapping) else {}
+    token_time = _token_time(document) if isinstance(document, str) else None
 
     def resolve_key(verification_method: str) -> Key:
         if issuer_key is not None:
@@ -203,7 +204,7 @@ def verify(
         # retired by a later rotation still verifies what it signed before, while a revoked
         # (compromised) key fails whatever the time. The proof layer checks proofPurpose; here
         # the method only has to be controlled by its DID.
-        at = min(signed_at.get(verification_method, moment), moment)
+        at = min(signed_at.get(verification_method, token_time or moment), moment)
         return did_resolver.resolve_key(verification_method, purpose=None, at=at)
 
     ctx = _Context(resolve_key, trust, status, moment, nonce, audience)
@@ -213,6 +214,29 @@ def verify(
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+def _token_time(token: str) -> datetime | None:
+    """When a compact JWT / SD-JWT says it was issued (``iat``, else ``nbf``), unverified.
+
+    Used only to pick the issuer key valid at that time; the signature check that follows
+    decides. Unparseable values give None (then keys are resolved as of now)."""
+    try:
+        claims = _jose.decode_jws(token.split("~", 1)[0]).unverified_claims()
+    except Error:
+        return None
+    for name in ("iat", "nbf"):
+        value = claims.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**40:
+            return datetime.fromtimestamp(value, UTC)
+    valid_from = claims.get("validFrom")  # VC-JOSE-COSE: the payload is the credential itself
+    if isinstance(valid_from, str):
+        try:
+            moment = datetime.fromisoformat(valid_from.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is not None else None
+    return None
 
 
 def _proof_times(document: Mapping[str, Any]) -> dict[str, datetime]:
@@ -512,8 +536,11 @@ def _credential_result_jwt(
 def _verify_sd_jwt(
     token: str, ctx: _Context, resolver: DIDResolver, issuer_key: Key | None
 ) -> VerificationResult:
+    issued = _token_time(token)
+    when = min(issued, ctx.now) if issued is not None else ctx.now
+
     def did_key(did: str, kid: str | None) -> Key:
-        return resolver.resolve_key_for_did(did, kid, purpose="assertionMethod", at=ctx.now)
+        return resolver.resolve_key_for_did(did, kid, purpose="assertionMethod", at=when)
 
     def resolve_issuer_key(iss: str | None, header: dict[str, Any]) -> Key:
         if issuer_key is not None:
