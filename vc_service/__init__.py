@@ -8,10 +8,12 @@ The library layer (importable without a web framework or a database; the wallet 
 * Holding: :func:`derive_bbs_proof`, :func:`present_sd_jwt`, :func:`create_presentation`.
 * Keys and DIDs: :class:`Key` (JWK, Multikey), :class:`DIDResolver` (did:key, did:jwk, did:web).
 * Status: :class:`BitstringStatusList`, :class:`IndexAllocator`, :class:`TokenStatusList`.
+* :mod:`vc_service.ledger` -- the verifiable ledger (log, registry state, checkpoints, anchors).
 
 The cryptography lives in :mod:`zk`.
 """
 
+from . import ledger
 from ._bbs2023 import derive_proof as derive_bbs_proof
 from ._bitstring_status import (
     BitstringStatusList,
@@ -80,6 +82,7 @@ __all__ = [
     "issue_status_list_token",
     "issue_vc_jwt",
     "issue_vp_jwt",
+    "ledger",
     "present_sd_jwt",
     "presentation_header",
     "status_entry",
