@@ -56,7 +56,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:

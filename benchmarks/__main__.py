@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import formats as formats_bench
+from . import ledger as ledger_bench
 from ._timing import Stats, measure, measure_round_robin
 from .anoncreds_peer import AnonCredsWorkload, PeerUnavailable
 from .bbs import BbsWorkload, load_suites
@@ -430,7 +431,10 @@ def _render(report: Report) -> str:
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Benchmark Chancery's BBS signatures against their cost floor and AnonCreds.",
+        description=(
+            "Benchmark Chancery against its peers: BBS vs its cost floor and AnonCreds, the "
+            "credential formats vs didkit and the sd-jwt reference, and the ledger."
+        ),
     )
     parser.add_argument(
         "--json", metavar="PATH", type=Path, help="also write every figure to this JSON file"
@@ -445,8 +449,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("bbs", "formats"),
-        help="run one part only: BBS vs AnonCreds, or the credential formats vs their peers",
+        choices=("bbs", "formats", "ledger"),
+        help=(
+            "run one part only: BBS vs AnonCreds, the credential formats vs their peers, or the "
+            "ledger (appends, proofs at 10^6 entries, state rebuild, anchoring)"
+        ),
     )
     return parser.parse_args(argv)
 
@@ -470,6 +477,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         formats = formats_bench.run(args.quick)
         print(formats_bench.render(formats))
         figures["formats"] = formats.to_dict()
+    if args.only in (None, "ledger"):
+        print("... timing the ledger: appends, proofs, state rebuild, anchoring")
+        ledger = ledger_bench.run(args.quick)
+        print(ledger_bench.render(ledger))
+        figures["ledger"] = ledger.to_dict()
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"\nJSON written to {args.json}")
