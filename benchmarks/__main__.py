@@ -1,4 +1,7 @@
-"""``python -m benchmarks``: BBS (Chancery) against its cost floor and against AnonCreds.
+"""``python -m benchmarks``: Chancery against its peers, side by side in the same run.
+
+Parts: BBS against its cost floor and AnonCreds; the credential formats against didkit and the
+sd-jwt reference; the ledger (appends, proofs, checkpoints, anchoring against Anvil).
 
 Prints a report; ``--json PATH`` also writes every figure to a file. Targets are reported as
 PASS or MISS and never change the exit status. The exit status is non-zero only when the BBS
