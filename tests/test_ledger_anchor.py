@@ -14,15 +14,13 @@ import base64
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _anvil import free_port, running_anvil
 from _services import require_or_skip
 from eth_account import Account
 from hypothesis import given, settings
@@ -52,7 +50,6 @@ from vc_service.ledger._merkle import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
 SOLC = ROOT / "node_modules" / "solc"
 CONTRACTS = ROOT / "vc_service" / "ledger" / "contracts"
 VECTORS = Path(__file__).parent / "vectors" / "merkle-rfc6962" / "testdata" / "consistency"
@@ -65,43 +62,11 @@ OTHER_LOG = log_id("example.gov/chancery/other-log")
 # --- the two EVMs --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def anvil_url() -> Iterator[str]:
     """A real JSON-RPC node: Anvil from the npm package, on 127.0.0.1, stopped after the session."""
-    require_or_skip(ANVIL.exists(), f"Anvil is not installed at {ANVIL}: run `npm ci`")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent"],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            probe = Web3(HTTPProvider(url, request_kwargs={"timeout": 2}))
-            while not probe.is_connected():
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"Anvil exited with {process.returncode}: {log.read()!r}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Anvil did not answer on {url} within 30 s")
-                time.sleep(0.05)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_anvil() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["eth-tester", "anvil"])
@@ -419,7 +384,7 @@ def test_client_refuses_an_address_without_the_registry_code(
 
 
 def test_unreachable_node_is_an_anchor_error() -> None:
-    offline = Web3(HTTPProvider(f"http://127.0.0.1:{_free_port()}", request_kwargs={"timeout": 2}))
+    offline = Web3(HTTPProvider(f"http://127.0.0.1:{free_port()}", request_kwargs={"timeout": 2}))
     with pytest.raises(AnchorError) as caught:
         AnchorClient(offline, "0x" + "11" * 20, "0x" + "22" * 20)
     assert not isinstance(caught.value, ConsistencyRejected)

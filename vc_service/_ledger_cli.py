@@ -20,22 +20,44 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ._errors import Error, InvalidInput
 from ._keys import Key
-from .ledger._ledger import AppendError, Ledger, load_secret
+from .ledger._checkpoint import verify_checkpoint
+from .ledger._ledger import AppendError, Ledger, LedgerError, default_op, load_secret
 
 __all__ = ["add_ledger_commands"]
 
 _BATCH = 500
 _SECRET_ENV = "CHANCERY_LEDGER_SECRET_FILE"  # noqa: S105 - a variable name, not a secret
+#: The ``from`` of read-only contract calls: an audit needs no account on the node.
+_READ_ONLY_ACCOUNT = "0x" + "00" * 20
 
 
 class LedgerUsageError(InvalidInput):
     """Bad usage of a ledger command (exit status 2)."""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """Reports bad arguments like every other usage error: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("chancery ")
+        self.exit(2, f"chancery: error: {command}: {message}\n")
+
+
+def _sqlite_path(db: str) -> str | None:
+    """The file of an SQLite database given as a path or an ``sqlite:///`` URL, else ``None``."""
+    path = db.removeprefix("sqlite:///") if db.startswith("sqlite:///") else None
+    if path is None and "://" not in db:
+        path = db
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path.split("?", 1)[0]
 
 
 def _secret_path(db: str, explicit: str | None) -> Path:
@@ -45,18 +67,23 @@ def _secret_path(db: str, explicit: str | None) -> Path:
         return Path(explicit)
     if os.environ.get(_SECRET_ENV):
         return Path(os.environ[_SECRET_ENV])
-    path = db.removeprefix("sqlite:///") if db.startswith("sqlite:///") else None
-    if path is None and "://" not in db:
-        path = db
-    if path and path != ":memory:":
+    path = _sqlite_path(db)
+    if path:
         return Path(path + ".secret")
     return Path("var/ledger.secret")
 
 
-def _db_url(db: str) -> str:
+def _db_url(db: str, *, create: bool = False) -> str:
+    """The SQLAlchemy URL of ``--db``. Only ``init`` may create an SQLite file: any other
+    command on a path that does not exist would leave an empty database behind."""
+    path = _sqlite_path(db)
+    if path is not None:
+        if create:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        elif not Path(path).is_file():
+            raise LedgerUsageError(f"no ledger database at {path} (run 'chancery ledger init')")
     if "://" in db:
         return db
-    Path(db).parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{db}"
 
 
@@ -67,6 +94,8 @@ def _read_key(value: str, what: str) -> Key:
             text = Path(value).read_text(encoding="utf-8")
         except OSError as exc:
             raise LedgerUsageError(f"cannot read {what} {value}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise LedgerUsageError(f"{what} {value} is not a JWK (not UTF-8 text)") from exc
     try:
         jwk = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -78,11 +107,18 @@ def _out(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2) + "\n")
 
 
-def _open(args: argparse.Namespace, *, with_secret: bool = False) -> Ledger:
+@contextmanager
+def _open(args: argparse.Namespace, *, with_secret: bool = False) -> Iterator[Ledger]:
+    """The ledger of ``--db``, closed (its connections released) when the block ends."""
+    url = _db_url(args.db)
     secret = None
     if with_secret:
         secret = load_secret(_secret_path(args.db, args.secret_file))
-    return Ledger.open(_db_url(args.db), secret=secret)
+    ledger = Ledger.open(url, secret=secret)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
 
 
 # --------------------------------------------------------------------------- commands
@@ -90,15 +126,25 @@ def _open(args: argparse.Namespace, *, with_secret: bool = False) -> Ledger:
 
 def _init(args: argparse.Namespace) -> int:
     root = _read_key(args.root_key, "root key")
+    url = _db_url(args.db, create=True)
     secret = load_secret(_secret_path(args.db, args.secret_file), create=True)
-    ledger = Ledger.init(_db_url(args.db), args.origin, root, secret=secret)
-    print(ledger.verifier_key())
+    ledger = Ledger.init(url, args.origin, root, secret=secret)
+    try:
+        print(ledger.verifier_key())
+    finally:
+        ledger.close()
     return 0
 
 
 def _payload_lines(stream: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The JSON object on each non-blank line of ``stream`` (read as bytes when it has a
+    binary buffer, so the input is UTF-8 whatever the locale), with its line number."""
     out = []
-    for number, line in enumerate(stream, start=1):
+    for number, raw in enumerate(getattr(stream, "buffer", stream), start=1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            raise LedgerUsageError(f"line {number}: not UTF-8") from exc
         if not line.strip():
             continue
         try:
@@ -112,23 +158,39 @@ def _payload_lines(stream: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _append(args: argparse.Namespace) -> int:
+    try:
+        default_op(args.type)
+    except InvalidInput as exc:
+        raise LedgerUsageError(f"--type: {exc}") from exc
     key = _read_key(args.key, "key")
     if not key.has_private:
         raise LedgerUsageError("the signing key needs its private part")
-    ledger = _open(args)
-    lines = _payload_lines(sys.stdin)
+    with _open(args) as ledger:
+        return _append_lines(ledger, key, args.type, _payload_lines(sys.stdin), args.batch)
+
+
+def _append_lines(
+    ledger: Ledger, key: Key, entry_type: str, lines: list[tuple[int, dict[str, Any]]], batch: int
+) -> int:
     failures = 0
     position = 0
     while position < len(lines):
-        chunk = lines[position : position + args.batch]
+        chunk = lines[position : position + batch]
         position += len(chunk)
         numbered = []
+        # The state does not change while a chunk is signed, so the signer's verification
+        # method is looked up once per chunk, not once per line.
+        signer: str | None = None
         for number, payload in chunk:
             try:
-                numbered.append((number, ledger.make_entries(key, args.type, [payload])[0]))
+                entry = ledger.make_entries(key, entry_type, [payload], signer=signer)[0]
             except Error as exc:
                 print(f"chancery: line {number} refused: {exc}", file=sys.stderr)
                 failures += 1
+                continue
+            numbered.append((number, entry))
+            if not (entry.type == "did" and entry.op == "create"):
+                signer = entry.signer
         while numbered:
             try:
                 receipts = ledger.append([entry for _, entry in numbered])
@@ -147,23 +209,27 @@ def _append(args: argparse.Namespace) -> int:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    note = _open(args, with_secret=True).checkpoint()
+    with _open(args, with_secret=True) as ledger:
+        note = ledger.checkpoint()
     sys.stdout.write(note.decode())
     return 0
 
 
 def _prove(args: argparse.Namespace) -> int:
-    _out(_open(args).inclusion(args.index, args.size))
+    with _open(args) as ledger:
+        _out(ledger.inclusion(args.index, args.size))
     return 0
 
 
 def _consistency(args: argparse.Namespace) -> int:
-    _out(_open(args).consistency(args.from_size, args.to))
+    with _open(args) as ledger:
+        _out(ledger.consistency(args.from_size, args.to))
     return 0
 
 
 def _state(args: argparse.Namespace) -> int:
-    _out(_open(args).state_json(args.size))
+    with _open(args) as ledger:
+        _out(ledger.state_json(args.size))
     return 0
 
 
@@ -174,31 +240,56 @@ def _anchor_client(args: argparse.Namespace, eth_key: str | None) -> Any:
 
     web3 = Web3(Web3.HTTPProvider(args.rpc, request_kwargs={"timeout": 30}))
     if eth_key is None:
-        return AnchorClient(web3, args.contract, web3.eth.accounts[0] if web3.eth.accounts else "")
+        return AnchorClient(web3, args.contract, _READ_ONLY_ACCOUNT)
     from eth_account import Account
 
-    return AnchorClient(web3, args.contract, Account.from_key(eth_key))
+    try:
+        account = Account.from_key(eth_key)
+    except Exception as exc:  # eth-account raises several types; never echo the key
+        raise LedgerUsageError("--key is not an Ethereum private key") from exc
+    return AnchorClient(web3, args.contract, account)
 
 
 def _eth_key(value: str) -> str:
     text = value.strip()
-    if not text.startswith("0x") and Path(text).exists():
+    if not text.startswith("0x") and Path(text).is_file():
         text = Path(text).read_text(encoding="utf-8").strip()
     return text
 
 
 def _anchor(args: argparse.Namespace) -> int:
-    ledger = _open(args)
+    with _open(args) as ledger:
+        return _anchor_latest(args, ledger)
+
+
+def _anchor_latest(args: argparse.Namespace, ledger: Ledger) -> int:
     latest = ledger.latest_checkpoint()
     if latest is None:
         raise LedgerUsageError("no checkpoint to anchor: run 'chancery ledger checkpoint' first")
-    size = latest[0]
+    size, note = latest
+    # Anchor the root the log signed, and only if the stored tree still gives it.
+    root = verify_checkpoint(note, log_verifier=ledger.verifier_key()).root
+    if ledger.store.root(size) != root:
+        raise LedgerError(
+            f"the stored tree does not give the checkpoint's root at size {size}: "
+            "run 'chancery ledger verify'"
+        )
     client = _anchor_client(args, _eth_key(args.key))
     old_size, old_root = client.latest(ledger.log_id)
+    current = ledger.store.size()
+    if old_size > current:
+        raise LedgerError(
+            f"the chain has anchored size {old_size} of this log's origin, but this log has only "
+            f"{current} entries: it is not the log that was anchored"
+        )
     if old_size > 0 and ledger.store.root(old_size) != old_root:
-        raise Error(f"the root anchored on chain at size {old_size} is not this log's")
+        raise LedgerError(f"the root anchored on chain at size {old_size} is not this log's")
+    if old_size >= size:
+        raise LedgerError(
+            f"the chain already holds size {old_size}: nothing newer to anchor (append, then "
+            "'chancery ledger checkpoint')"
+        )
     proof = ledger.store.consistency_proof(old_size, size) if old_size > 0 else []
-    root = ledger.store.root(size)
     receipt = client.anchor(ledger.log_id, size, root, proof)
     _out(
         {
@@ -215,14 +306,18 @@ def _anchor(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    ledger = _open(args)
-    anchors: Callable[[], list[tuple[int, bytes]]] | None = None
-    if args.rpc:
-        if not args.contract:
-            raise LedgerUsageError("--rpc needs --contract")
-        client = _anchor_client(args, None)
-        anchors = lambda: [(e.new_size, e.root) for e in client.anchored_events(ledger.log_id)]  # noqa: E731
-    report = ledger.verify(anchors=anchors)
+    if bool(args.rpc) != bool(args.contract):
+        raise LedgerUsageError("--rpc and --contract go together")
+    with _open(args) as ledger:
+        anchors: Callable[[], list[tuple[int, bytes]]] | None = None
+        if args.rpc:
+            client = _anchor_client(args, None)
+            log_id = ledger.log_id
+
+            def anchors() -> list[tuple[int, bytes]]:
+                return [(e.new_size, e.root) for e in client.anchored_events(log_id)]
+
+        report = ledger.verify(anchors=anchors)
     _out(report.to_json())
     return 0 if report.ok else 1
 
@@ -233,7 +328,7 @@ def _verify(args: argparse.Namespace) -> int:
 def add_ledger_commands(commands: Any) -> None:
     """Register ``chancery ledger ...`` on the top-level subparsers."""
     ledger = commands.add_parser("ledger", help="the verifiable ledger").add_subparsers(
-        dest="ledger_command", metavar="COMMAND", required=True
+        dest="ledger_command", metavar="COMMAND", required=True, parser_class=_ArgumentParser
     )
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> Any:

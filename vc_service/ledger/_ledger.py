@@ -26,6 +26,7 @@ from typing import Any
 
 import nacl.exceptions
 import nacl.secret
+import sqlalchemy as sa
 
 from .._dids import DIDResolver, default_resolver
 from .._errors import Error, InvalidInput, VerificationError
@@ -35,7 +36,7 @@ from ._did_chancery import ChanceryMethodResolver, did_create_payload
 from ._entries import Entry, decode_entry, make_entry
 from ._merkle import CompactRange, leaf_hash
 from ._state import RegistryState
-from ._store import LedgerStore
+from ._store import LedgerStore, LedgerStoreError, entries_table, nodes_table
 
 __all__ = [
     "AppendError",
@@ -52,6 +53,8 @@ _META_LOG_PUBLIC = "log_public_key"
 _META_LOG_SEALED = "log_private_key_sealed"
 _META_ROOT_DID = "root_did"
 _LEAF_CHUNK = 4096
+#: Perfect-subtree lookups per query when auditing (SQLite caps expression depth at 1000).
+_NODE_QUERY = 400
 _MAX_FUTURE = timedelta(minutes=5)
 
 #: The op used when an appended payload does not name one.
@@ -275,15 +278,16 @@ class Ledger:
         carries their receipts; nothing after it is written.
         """
         horizon = datetime.now(UTC) + _MAX_FUTURE
+        limit = len(entries)
+        future: Error | None = None
         for position, entry in enumerate(entries):
             if entry.time > horizon:
                 # The state never reads the clock; the appending node refuses entries dated
-                # in its future, so a signer cannot pre-date a log position.
-                raise AppendError(
-                    f"entry {position} is dated {entry.time.isoformat()}, in the future",
-                    position=position,
-                    receipts=(),
-                )
+                # in its future, so a signer cannot pre-date a log position. Like any refusal,
+                # the entries before it are still appended.
+                limit = position
+                future = InvalidInput(f"the entry is dated {entry.time_text}, in the future")
+                break
         if self._state is None:
             self._state = RegistryState(self._origin)
         state = self._state
@@ -292,7 +296,7 @@ class Ledger:
         try:
             with self._store.writer() as writer:
                 self._catch_up(state, writer.size)
-                for position, entry in enumerate(entries):
+                for position, entry in enumerate(entries[:limit]):
                     index = writer.size
                     try:
                         state.apply(entry, index)
@@ -305,6 +309,8 @@ class Ledger:
             # The state advanced past what was committed: rebuild it from the log next time.
             self._state = None
             raise
+        if refused is None and future is not None:
+            refused = (limit, future)
         if refused is not None:
             position, cause = refused
             raise AppendError(
@@ -326,16 +332,18 @@ class Ledger:
         payloads: Iterable[Mapping[str, Any]],
         *,
         time: datetime | None = None,
+        signer: str | None = None,
     ) -> list[Entry]:
         """Sign ``payloads`` as ``key``'s entries of ``entry_type``.
 
         A payload may name its op under ``"op"`` (default: :func:`default_op`). A ``did``
         ``create`` payload without a ``did`` member becomes the creation of a new DID whose
-        first key is ``key`` (signed by that key, as a proof of possession).
+        first key is ``key`` (signed by that key, as a proof of possession). Other entries are
+        signed as ``signer`` (a verification method id), by default :meth:`signer_for` ``key``;
+        a caller signing many batches for one key passes it to skip that lookup.
         """
         moment = time or datetime.now(UTC).replace(microsecond=0)
         out = []
-        signer: str | None = None
         for payload in payloads:
             body = dict(payload)
             op = body.pop("op", None) or default_op(entry_type)
@@ -444,7 +452,11 @@ class Ledger:
             (s, n) for s in store.checkpoint_sizes() if (n := store.checkpoint(s)) is not None
         )
         wanted = set(checkpoints) | {size}
-        anchored = list(anchors()) if anchors is not None else []
+        try:
+            anchored = list(anchors()) if anchors is not None else []
+        except Error as exc:
+            report.problems.append(f"cannot read the anchored roots: {exc}")
+            return report
         wanted |= {s for s, _ in anchored if s <= size}
         roots: dict[int, bytes] = {}
         tree = CompactRange(0, [])
@@ -454,9 +466,13 @@ class Ledger:
         index = -1
         try:
             pending: list[bytes] = []
+            nodes: list[tuple[int, int, bytes]] = []
             for index, raw in enumerate(store.iter_entries(0, size)):
                 leaf = leaf_hash(raw)
                 pending.append(leaf)
+                # Every perfect subtree this leaf completes: proofs for any size read them, so a
+                # stored node that is missing or wrong would serve false proofs later.
+                nodes.extend(tree.append(leaf))
                 if len(pending) == _LEAF_CHUNK or index == size - 1:
                     first = index + 1 - len(pending)
                     stored = store.subtree_hashes([(0, first + i) for i in range(len(pending))])
@@ -465,8 +481,12 @@ class Ledger:
                             f"entries {first}..{index}: a stored leaf hash does not match its entry"
                         )
                         return report
+                    problem = _stored_node_problem(store, nodes)
+                    if problem is not None:
+                        report.problems.append(problem)
+                        return report
                     pending = []
-                tree.append(leaf)
+                    nodes = []
                 state.apply(decode_entry(raw), index)
                 if tree.size in wanted:
                     roots[tree.size] = tree.root()
@@ -475,13 +495,34 @@ class Ledger:
         except Error as exc:
             report.problems.append(f"entry {index}: {exc}")
             return report
+        if tree.size != size:
+            report.problems.append(f"the log has {tree.size} entries, not {size}: rows are missing")
+            return report
         report.checks.append(
             f"replayed {size} entries: leaf hashes match, every entry decodes and obeys the rules"
         )
-        if store.root(size) != roots[size]:
+        try:
+            # Read together, in one snapshot: an appender may have committed since `size`.
+            stored_nodes, current = _node_count_and_size(store)
+            stored_root = store.root(size)
+        except Error as exc:
+            report.problems.append(f"the stored tree: {exc}")
+            return report
+        expected_nodes = current - bin(current).count("1")  # perfect subtrees of 2+ leaves
+        if stored_nodes != expected_nodes:
+            # Extra rows would make a future append fail on their keys (a denial of service).
+            report.problems.append(
+                f"the store holds {stored_nodes} tree nodes; a log of {current} entries has "
+                f"{expected_nodes}"
+            )
+            return report
+        if stored_root != roots[size]:
             report.problems.append("the stored tree nodes do not give the recomputed root")
             return report
-        report.checks.append(f"stored tree nodes give the recomputed root {roots[size].hex()}")
+        report.checks.append(
+            f"every stored tree node matches the entries; they give the recomputed root "
+            f"{roots[size].hex()}"
+        )
         verifier = self.verifier_key()
         for cp_size, (_, note) in sorted(checkpoints.items()):
             try:
@@ -523,6 +564,33 @@ class Ledger:
     def log_id(self) -> bytes:
         """The log's identifier on chain: SHA-256 of its origin."""
         return hashlib.sha256(self._origin.encode()).digest()
+
+
+def _stored_node_problem(store: LedgerStore, nodes: Sequence[tuple[int, int, bytes]]) -> str | None:
+    """Compare recomputed perfect-subtree hashes with the stored ones; describe the first
+    difference, or return ``None``."""
+    for start in range(0, len(nodes), _NODE_QUERY):
+        part = nodes[start : start + _NODE_QUERY]
+        try:
+            stored = store.subtree_hashes([(level, index) for level, index, _ in part])
+        except LedgerStoreError as exc:
+            return f"a stored tree node is missing: {exc}"
+        for (level, index, value), found in zip(part, stored, strict=True):
+            if found != value:
+                return f"the stored tree node ({level}, {index}) does not match the entries"
+    return None
+
+
+def _node_count_and_size(store: LedgerStore) -> tuple[int, int]:
+    """The number of stored tree nodes and of entries, read by one statement (one snapshot)."""
+    nodes = sa.select(sa.func.count()).select_from(nodes_table).scalar_subquery()
+    size = sa.select(sa.func.coalesce(sa.func.max(entries_table.c.idx) + 1, 0)).scalar_subquery()
+    try:
+        with store.engine.connect() as conn:
+            row = conn.execute(sa.select(nodes, size)).one()
+    except sa.exc.SQLAlchemyError as exc:
+        raise LedgerStoreError(f"count the stored tree nodes: {exc}") from exc
+    return int(row[0]), int(row[1])
 
 
 def _b64url(data: bytes) -> str:
