@@ -492,6 +492,9 @@ class Ledger:
                     roots[tree.size] = tree.root()
                 if progress is not None and index % 100_000 == 0:
                     progress(index)
+        except LedgerStoreError as exc:
+            report.problems.append(str(exc))
+            return report
         except Error as exc:
             report.problems.append(f"entry {index}: {exc}")
             return report

@@ -473,11 +473,17 @@ class LedgerStore:
             raise InvalidInput(f"at most {MAX_READ} entries per read")
         with self._read("read entries") as conn:
             rows = conn.execute(
-                sa.select(entries_table.c.entry)
+                sa.select(entries_table.c.idx, entries_table.c.entry)
                 .where(entries_table.c.idx >= start, entries_table.c.idx < stop)
                 .order_by(entries_table.c.idx)
-            ).scalars()
-            return [bytes(value) for value in rows]
+            ).all()
+        out = []
+        for expected, (index, value) in enumerate(rows, start=start):
+            if index != expected:
+                # A missing row would shift every later entry to a wrong index.
+                raise LedgerStoreError(f"entry {expected} is missing from the database")
+            out.append(bytes(value))
+        return out
 
     def iter_entries(self, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
         """Every entry from ``start`` to ``stop`` (the current end by default), page by page."""
