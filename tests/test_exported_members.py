@@ -61,6 +61,7 @@ EXPORTS = {
         "AnchorClient",
         "AnchorError",
         "AnchorMismatch",
+        "AnchorPolicy",
         "AnchorRejected",
         "AppendError",
         "AuditReport",

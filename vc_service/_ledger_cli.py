@@ -27,8 +27,7 @@ from typing import Any, NoReturn
 
 from ._errors import Error, InvalidInput
 from ._keys import Key
-from .ledger._checkpoint import verify_checkpoint
-from .ledger._ledger import AppendError, Ledger, LedgerError, default_op, load_secret
+from .ledger._ledger import AppendError, Ledger, default_op, load_secret
 
 __all__ = ["add_ledger_commands"]
 
@@ -263,45 +262,10 @@ def _anchor(args: argparse.Namespace) -> int:
 
 
 def _anchor_latest(args: argparse.Namespace, ledger: Ledger) -> int:
-    latest = ledger.latest_checkpoint()
-    if latest is None:
+    if ledger.latest_checkpoint() is None:
         raise LedgerUsageError("no checkpoint to anchor: run 'chancery ledger checkpoint' first")
-    size, note = latest
-    # Anchor the root the log signed, and only if the stored tree still gives it.
-    root = verify_checkpoint(note, log_verifier=ledger.verifier_key()).root
-    if ledger.store.root(size) != root:
-        raise LedgerError(
-            f"the stored tree does not give the checkpoint's root at size {size}: "
-            "run 'chancery ledger verify'"
-        )
     client = _anchor_client(args, _eth_key(args.key))
-    old_size, old_root = client.latest(ledger.log_id)
-    current = ledger.store.size()
-    if old_size > current:
-        raise LedgerError(
-            f"the chain has anchored size {old_size} of this log's origin, but this log has only "
-            f"{current} entries: it is not the log that was anchored"
-        )
-    if old_size > 0 and ledger.store.root(old_size) != old_root:
-        raise LedgerError(f"the root anchored on chain at size {old_size} is not this log's")
-    if old_size >= size:
-        raise LedgerError(
-            f"the chain already holds size {old_size}: nothing newer to anchor (append, then "
-            "'chancery ledger checkpoint')"
-        )
-    proof = ledger.store.consistency_proof(old_size, size) if old_size > 0 else []
-    receipt = client.anchor(ledger.log_id, size, root, proof)
-    _out(
-        {
-            "log_id": ledger.log_id.hex(),
-            "old_size": old_size,
-            "new_size": size,
-            "root": root.hex(),
-            "transaction": "0x" + bytes(receipt.transaction_hash).hex(),
-            "block": receipt.block_number,
-            "gas_used": receipt.gas_used,
-        }
-    )
+    _out(ledger.anchor(client))
     return 0
 
 

@@ -19,7 +19,15 @@ from ._checkpoint import (
 )
 from ._did_chancery import ChanceryMethodResolver
 from ._entries import Entry, InvalidEntry, decode_entry, make_entry
-from ._ledger import AppendError, AuditReport, Ledger, LedgerError, Receipt, verify_receipt
+from ._ledger import (
+    AnchorPolicy,
+    AppendError,
+    AuditReport,
+    Ledger,
+    LedgerError,
+    Receipt,
+    verify_receipt,
+)
 from ._merkle import MerkleProofError, leaf_hash, verify_consistency, verify_inclusion
 from ._state import LedgerRuleError, RegistryState
 from ._store import LedgerStore
@@ -36,6 +44,7 @@ __all__ = [
     "AnchorClient",
     "AnchorError",
     "AnchorMismatch",
+    "AnchorPolicy",
     "AnchorRejected",
     "AppendError",
     "AuditReport",

@@ -39,6 +39,7 @@ from ._state import RegistryState
 from ._store import LedgerStore, LedgerStoreError, entries_table, nodes_table
 
 __all__ = [
+    "AnchorPolicy",
     "AppendError",
     "AuditReport",
     "Ledger",
@@ -56,6 +57,7 @@ _LEAF_CHUNK = 4096
 #: Perfect-subtree lookups per query when auditing (SQLite caps expression depth at 1000).
 _NODE_QUERY = 400
 _MAX_FUTURE = timedelta(minutes=5)
+_META_LAST_ANCHOR = "last_anchor_time"
 
 #: The op used when an appended payload does not name one.
 _DEFAULT_OPS = {
@@ -67,6 +69,18 @@ _DEFAULT_OPS = {
     "accumulator": "publish",
     "notarization": "notarize",
 }
+
+
+@dataclass(frozen=True)
+class AnchorPolicy:
+    """When to anchor: after ``every_entries`` new entries or ``every_seconds``, whichever first."""
+
+    every_entries: int = 10_000
+    every_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.every_entries < 1 or self.every_seconds <= 0:
+            raise InvalidInput("an anchor policy needs positive thresholds")
 
 
 class LedgerError(Error):
@@ -562,6 +576,72 @@ class Ledger:
         return resolver
 
     # ------------------------------------------------------------------ anchoring
+
+    def anchor(self, client: Any) -> dict[str, Any]:
+        """Anchor the latest checkpoint through ``client`` (an ``AnchorClient``).
+
+        Anchors the root the log signed, only if the stored tree still gives it, and only after
+        checking that the root already on chain is this log's own at that size (otherwise the
+        chain holds another history under this origin, and anchoring would hide that).
+        """
+        latest = self.latest_checkpoint()
+        if latest is None:
+            raise LedgerError("no checkpoint to anchor")
+        size, note = latest
+        root = verify_checkpoint(note, log_verifier=self.verifier_key()).root
+        if self._store.root(size) != root:
+            raise LedgerError(
+                f"the stored tree does not give the checkpoint's root at size {size}: "
+                "run 'chancery ledger verify'"
+            )
+        old_size, old_root = client.latest(self.log_id)
+        current = self._store.size()
+        if old_size > current:
+            raise LedgerError(
+                f"the chain has anchored size {old_size} of this log's origin, but this log has "
+                f"only {current} entries: it is not the log that was anchored"
+            )
+        if old_size > 0 and self._store.root(old_size) != old_root:
+            raise LedgerError(f"the root anchored on chain at size {old_size} is not this log's")
+        if old_size >= size:
+            raise LedgerError(f"the chain already holds size {old_size}: nothing newer to anchor")
+        proof = self._store.consistency_proof(old_size, size) if old_size > 0 else []
+        receipt = client.anchor(self.log_id, size, root, proof)
+        return {
+            "log_id": self.log_id.hex(),
+            "old_size": old_size,
+            "new_size": size,
+            "root": root.hex(),
+            "transaction": "0x" + bytes(receipt.transaction_hash).hex(),
+            "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
+        }
+
+    def anchor_if_due(
+        self, client: Any, policy: AnchorPolicy, *, now: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """Seal and anchor when ``policy`` says it is time; return the anchor, or None.
+
+        Call it from a timer or after appends: it anchors once ``policy.every_entries`` new
+        entries exist since the last anchor, or ``policy.every_seconds`` have passed since the
+        last anchor and there is anything new.
+        """
+        moment = now or datetime.now(UTC)
+        anchored_size, _ = client.latest(self.log_id)
+        size = self._store.size()
+        if size <= anchored_size:
+            return None
+        last = self._store.get_meta(_META_LAST_ANCHOR)
+        last_time = datetime.fromisoformat(last.decode()) if last else None
+        waited = last_time is None or (moment - last_time).total_seconds() >= policy.every_seconds
+        if size - anchored_size < policy.every_entries and not waited:
+            return None
+        latest = self._store.checkpoint()
+        if latest is None or latest[0] < size:
+            self.checkpoint()
+        result = self.anchor(client)
+        self._store.set_meta(_META_LAST_ANCHOR, moment.isoformat().encode())
+        return result
 
     @property
     def log_id(self) -> bytes:
