@@ -16,7 +16,7 @@ BENCH_STAMP    := $(VENV)/.installed-bench-$(PYPROJECT_HASH)
 .PHONY: help run test lint format bench clean
 
 help:
-	@echo "make run     set up .venv and run the demonstration (chancery demo)"
+	@echo "make run     set up .venv and start the service on http://127.0.0.1:8000 (SQLite in var/)"
 	@echo "make test    lint, type-check, check import layering, then run the tests"
 	@echo "make lint    ruff, ruff format --check, mypy, lint-imports"
 	@echo "make format  apply ruff's formatting and safe fixes"
@@ -40,8 +40,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The embedded default: SQLite under ./var/, no chain; secrets are created on first start.
 run: $(DEV_STAMP)
-	$(BIN)/chancery demo
+	$(BIN)/chancery serve
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

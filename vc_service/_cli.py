@@ -8,6 +8,7 @@ Commands (the first four are a stable interface that scripts and integrators cal
     chancery vc derive --reveal POINTER... [--nonce N --audience A --holder-key JWK] < credential
     chancery vc verify [--issuer-key PUBLIC.jwk] [--nonce N --audience A] < credential
     chancery demo
+    chancery serve [--host 127.0.0.1] [--port 8000] [--db URL]
 
 ``vc verify`` prints a JSON result and exits 0 when verified, 1 when not verified and 2 on bad
 usage or unparseable input. Every error is one line on standard error naming what is wrong;
@@ -34,6 +35,7 @@ from ._errors import Error, InvalidInput, VerificationError
 from ._keys import Key, KeyType
 from ._ledger_cli import add_ledger_commands
 from ._verify import presentation_header, verify
+from .service._cli_serve import add_serve_command
 
 FORMATS = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "bbs-2023", "vc+jwt", "dc+sd-jwt")
 _KEY_TYPES: tuple[KeyType, ...] = ("ed25519", "p256", "bls12381g2")
@@ -422,6 +424,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--ledger", help="ledger database (URL or SQLite path) for did:chancery")
     check.set_defaults(handler=_cmd_vc_verify)
     add_ledger_commands(commands)
+    add_serve_command(commands)
     return parser
 
 

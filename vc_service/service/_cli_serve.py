@@ -1,0 +1,89 @@
+"""``chancery serve [--host H] [--port P] [--db URL]``: run the HTTP service under uvicorn.
+
+This module is imported by ``vc_service._cli`` to register the command, so it imports nothing
+heavy at module level: FastAPI, uvicorn and the application load inside the handler only, and
+``chancery --version`` stays fast.
+
+The ledger is opened before the port is bound, so a start-up failure (production mode without a
+secret, a database that cannot be migrated) is one line on standard error and a non-zero exit,
+not a traceback from inside the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging.config
+from typing import Any
+
+from vc_service._errors import InvalidInput
+
+__all__ = ["add_serve_command", "logging_config", "run_serve"]
+
+
+def add_serve_command(commands: Any) -> None:
+    """Register ``chancery serve`` on the top-level subparsers."""
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service (ledger API, DID resolution; OpenAPI at /docs)",
+        description=(
+            "Run the Chancery HTTP service. Settings come from CHANCERY_* environment "
+            "variables (specs/http-api.md); these options override them. On first start it "
+            "creates ./var/, the ledger secret, the database schema and the ledger."
+        ),
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument(
+        "--db", help="database URL or SQLite file path (default sqlite:///./var/chancery.db)"
+    )
+    serve.set_defaults(handler=run_serve)
+
+
+def logging_config() -> dict[str, Any]:
+    """uvicorn's logging configuration plus the service's own logger (``chancery``)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    loggers = config.setdefault("loggers", {})
+    loggers["chancery"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # Alembic narrates its context set-up at INFO; the service logs the revision itself.
+    loggers["alembic"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
+    return config
+
+
+def _settings_error(exc: Any) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "invalid settings: " + "; ".join(parts)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Start the ledger, then serve the application until interrupted."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from ._app import create_app
+    from ._ledger_service import start_ledger
+    from ._settings import Settings
+
+    overrides = {
+        name: value
+        for name, value in (("host", args.host), ("port", args.port), ("db_url", args.db))
+        if value is not None
+    }
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise InvalidInput(_settings_error(exc)) from None
+    logging.config.dictConfig(logging_config())
+    service = start_ledger(settings)
+    try:
+        app = create_app(settings, ledger=service)
+        # log_config=None: the configuration above (uvicorn's own plus ours) stays in force.
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    finally:
+        service.close()
+    return 0

@@ -1,0 +1,1 @@
+"""Alembic migrations of the Chancery service database (run by ``_migrations.migrate``)."""
