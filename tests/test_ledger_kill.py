@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import secrets
 import signal
 import subprocess
@@ -24,13 +23,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 import sqlalchemy as sa
-from _services import require_or_skip
+from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 
 from vc_service._keys import Key
 from vc_service.ledger._ledger import Ledger
@@ -38,9 +36,6 @@ from vc_service.ledger._store import LedgerStore
 
 CHANCERY = Path(sys.executable).with_name("chancery")
 ORIGIN = "example.gov/chancery/kill-test"
-POSTGRES_URL = os.environ.get(
-    "CHANCERY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 #: Lines fed to each killed appender: far more than it gets through before the kill.
 BULK_LINES = 30_000
 #: (receipts read before the kill, extra delay before the kill in seconds, --batch).
@@ -265,23 +260,10 @@ def test_concurrent_appenders_on_sqlite_never_share_an_index(tmp_path: Path) -> 
     _concurrent_appenders(db, key, tmp_path)
 
 
-@cache
-def _postgres_reachable() -> bool:
-    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        return True
-    except sa.exc.SQLAlchemyError:
-        return False
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose connections use a fresh schema (``search_path``), dropped afterwards."""
-    require_or_skip(_postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    require_or_skip(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
     schema = f"ledger_kill_{secrets.token_hex(6)}"
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:

@@ -17,13 +17,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from _services import require_or_skip
+from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 
 from vc_service._errors import Error, InvalidInput
 from vc_service.ledger._merkle import (
@@ -43,23 +42,7 @@ from vc_service.ledger._store import (
     synthetic_entry,
 )
 
-POSTGRES_URL = os.environ.get(
-    "CHANCERY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 REPO = Path(__file__).resolve().parent.parent
-
-
-@cache
-def _postgres_reachable() -> bool:
-    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        return True
-    except sa.exc.SQLAlchemyError:
-        return False
-    finally:
-        engine.dispose()
 
 
 def _postgres_schema_url() -> Iterator[str]:
@@ -83,7 +66,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "ledger.db")
         return
-    require_or_skip(_postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    require_or_skip(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
     yield from _postgres_schema_url()
 
 

@@ -23,7 +23,6 @@ import time
 import warnings
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ import httpx
 import pytest
 import rfc8785
 import sqlalchemy as sa
-from _services import require_or_skip
+from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 from pydantic import ValidationError
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -71,26 +70,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-POSTGRES_URL = os.environ.get(
-    "CHANCERY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 REPO = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@cache
-def _postgres_reachable() -> bool:
-    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        return True
-    except sa.exc.SQLAlchemyError:
-        return False
-    finally:
-        engine.dispose()
 
 
 def _postgres_schema_url() -> Generator[str, None, None]:
@@ -109,7 +92,7 @@ def _postgres_schema_url() -> Generator[str, None, None]:
 
 
 def _require_postgres() -> None:
-    require_or_skip(_postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    require_or_skip(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

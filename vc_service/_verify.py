@@ -386,6 +386,7 @@ def _bbs_header_check(document: Mapping[str, Any], ctx: _Context) -> bool:
 def _credential_result(
     credential: Mapping[str, Any], proofs: Sequence[Any], ctx: _Context, fmt: str
 ) -> VerificationResult:
+    """Record the Data Integrity ``proofs`` (if any), then the checks every credential gets."""
     issuer = _issuer_id(credential)
     for proof in proofs:
         ctx.passed("proof", f"{proof.cryptosuite} by {proof.verification_method}")
@@ -487,7 +488,7 @@ def _verify_compact(
             )
         ctx.passed("proof", f"JWS {header.get('alg')} by {header.get('kid')}")
         validate_credential(credential)
-        return _credential_result_jwt(credential, ctx, "vc+jwt")
+        return _credential_result(credential, (), ctx, "vc+jwt")
     if _jose.typ_matches(header, ("vp+jwt",)):
         if ctx.nonce is None or ctx.audience is None:
             raise NonceMismatch("verifying a vp+jwt needs the nonce and audience it was asked for")
@@ -514,23 +515,6 @@ def _verify_compact(
             else None,
         )
     raise InvalidInput(f"unsupported JWT type {typ!r} (expected vc+jwt, vp+jwt or an SD-JWT)")
-
-
-def _credential_result_jwt(
-    credential: Mapping[str, Any], ctx: _Context, fmt: str
-) -> VerificationResult:
-    issuer = _issuer_id(credential)
-    _check_validity(credential, ctx)
-    _check_bitstring_status(credential, ctx)
-    _check_trust(issuer, _types(credential), ctx)
-    return VerificationResult(
-        format=fmt,
-        kind="credential",
-        issuer=issuer,
-        claims=dict(credential),
-        checks=tuple(ctx.checks),
-        not_checked=tuple(ctx.not_checked),
-    )
 
 
 def _verify_sd_jwt(
