@@ -13,7 +13,8 @@ The library layer (importable without a web framework or a database; the wallet 
 The cryptography lives in :mod:`zk`.
 """
 
-from . import ledger
+from typing import Any
+
 from ._bbs2023 import derive_proof as derive_bbs_proof
 from ._bitstring_status import (
     BitstringStatusList,
@@ -93,3 +94,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The ledger pulls in SQLAlchemy (about half a second): load it on first use, so that the
+    # wallet and the credential commands start fast.
+    if name == "ledger":
+        import importlib
+
+        return importlib.import_module(".ledger", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,7 @@ is no module-global switch.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._arkworks import ArkworksBackend
 from ._backend import G1_SIZE, G2_SIZE, SCALAR_SIZE, Backend
@@ -27,7 +27,9 @@ from ._hash import (
     expand_message_xof,
     hash_to_field_fp,
 )
-from ._pyecc import PyEccBackend
+
+if TYPE_CHECKING:
+    from ._pyecc import PyEccBackend
 
 __all__ = [
     "G1_SIZE",
@@ -45,6 +47,16 @@ __all__ = [
     "expand_message_xof",
     "hash_to_field_fp",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # py_ecc precomputes pairing tables when imported (about 0.9 s): only code that asks for
+    # the reference backend pays for it.
+    if name == "PyEccBackend":
+        from ._pyecc import PyEccBackend
+
+        return PyEccBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
