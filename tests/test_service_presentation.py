@@ -1,0 +1,244 @@
+"""OID4VP 1.0 end to end over the ASGI app: the verifier's DCQL request, the wallet's answer."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+import vc_service
+from vc_service.service import Settings, create_app
+from vc_service.service._verifier_api import router
+from wallet_sdk import Wallet
+from wallet_sdk._oid4vp import RequestRefused, Summary, present
+
+CLAIMS = {
+    "given_name": "Ana",
+    "family_name": "Silva",
+    "birthdate": "1990-01-01",
+    "nationality": "PT",
+    "address": "Rua 1",
+    "email": "ana@example.org",
+    "phone": "+351000",
+    "document_number": "X123",
+}
+VCT = "https://chancery.local/vct/citizen"
+QUERY = {
+    "credentials": [
+        {
+            "id": "pid",
+            "format": "dc+sd-jwt",
+            "meta": {"vct_values": [VCT]},
+            "claims": [{"path": ["given_name"]}, {"path": ["birthdate"]}],
+        }
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp = tmp_path_factory.mktemp("vp")
+    settings = Settings(db_url=f"sqlite:///{tmp / 'vp.db'}", var_dir=tmp / "var")
+    app = create_app(settings)
+    app.include_router(router)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def wallet(tmp_path: Path) -> Iterator[Wallet]:
+    with Wallet.create(tmp_path / "w", "pass phrase", unsafe_fast_kdf=True) as w:
+        issuer = vc_service.Key.generate("ed25519")
+        token = vc_service.issue_sd_jwt_vc(
+            CLAIMS,
+            issuer,
+            issuer=issuer.did_key(),
+            vct=VCT,
+            kid=issuer.did_key() + "#" + issuer.did_key().removeprefix("did:key:"),
+            disclose=[f"/{name}" for name in CLAIMS],
+            holder_key=w.holder_key(),
+        )
+        w.add_credential(token)
+        yield w
+
+
+def _new_request(client: TestClient) -> tuple[str, str]:
+    created = client.post("/verifier/requests", json={"dcql_query": QUERY})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    return body["id"], body["request_uri_link"]
+
+
+def _yes(summary: Summary) -> bool:
+    return True
+
+
+def test_verifier_sees_exactly_the_two_requested_of_eight_claims(
+    client: TestClient, wallet: Wallet
+) -> None:
+    request_id, link = _new_request(client)
+    result = present(wallet, link, http=client, consent=_yes)
+    assert result.sent and result.status_code == 200
+    status = client.get(f"/verifier/requests/{request_id}").json()
+    assert status["status"] == "verified"
+    assert status["claims"] == {"pid": {"given_name": "Ana", "birthdate": "1990-01-01"}}
+    assert {"nonce", "audience", "holder-binding"} <= {c["check"] for c in status["checks"]}
+
+
+def _capture(client: TestClient, wallet: Wallet, link: str) -> dict[str, Any]:
+    sent: dict[str, Any] = {}
+    original = client.post
+
+    def post(url: str, **kwargs: Any) -> Any:
+        sent["url"], sent["data"] = url, kwargs.get("data")
+        return original(url, **kwargs)
+
+    client.post = post
+    try:
+        present(wallet, link, http=client, consent=_yes)
+    finally:
+        client.post = original
+    return sent
+
+
+def test_a_replayed_response_is_refused_and_the_outcome_is_unchanged(
+    client: TestClient, wallet: Wallet
+) -> None:
+    request_id, link = _new_request(client)
+    sent = _capture(client, wallet, link)
+    before = client.get(f"/verifier/requests/{request_id}").json()
+    replay = client.post(sent["url"], data=sent["data"])
+    assert replay.status_code == 409
+    assert replay.headers["content-type"] == "application/problem+json"
+    assert client.get(f"/verifier/requests/{request_id}").json() == before
+
+
+def test_a_presentation_for_another_requests_nonce_is_rejected(
+    client: TestClient, wallet: Wallet
+) -> None:
+    first_id, first_link = _new_request(client)
+    second_id, _ = _new_request(client)
+    sent = _capture(client, wallet, first_link)
+    # The second request's own state, with the presentation made for the first one.
+    obj = client.get(f"/verifier/requests/{second_id}/object").text
+    payload = json.loads(vc_service._multibase.b64url_decode(obj.split(".")[1]))
+    form = dict(sent["data"])
+    form["state"] = payload["state"]
+    answer = client.post(f"/verifier/responses/{second_id}", data=form)
+    assert answer.status_code == 422 and answer.json()["check"] == "nonce"
+    status = client.get(f"/verifier/requests/{second_id}").json()
+    assert status["status"] == "rejected" and status["error"]["check"] == "nonce"
+    assert status["claims"] is None
+    assert client.get(f"/verifier/requests/{first_id}").json()["status"] == "verified"
+
+
+def test_refused_consent_posts_nothing(client: TestClient, wallet: Wallet) -> None:
+    request_id, link = _new_request(client)
+    seen: list[Summary] = []
+
+    def refuse(summary: Summary) -> bool:
+        seen.append(summary)
+        return False
+
+    result = present(wallet, link, http=client, consent=refuse)
+    assert not result.sent
+    pointers = [p for p, _ in seen[0].credentials[0].claims]
+    assert pointers == ["/given_name", "/birthdate"]
+    assert client.get(f"/verifier/requests/{request_id}").json()["status"] == "pending"
+
+
+class _Tampering:
+    """An http client that flips one byte of the Request Object's payload."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.posted = False
+
+    def get(self, url: str) -> Any:
+        response = self.client.get(url)
+        header, payload, signature = response.text.split(".")
+        claims = json.loads(vc_service._multibase.b64url_decode(payload))
+        claims["response_uri"] = "https://attacker.example/collect"
+        forged = vc_service._multibase.b64url_encode(json.dumps(claims).encode())
+        return httpx.Response(200, content=f"{header}.{forged}.{signature}".encode())
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        self.posted = True
+        raise AssertionError("nothing may be posted")
+
+
+def test_a_tampered_request_object_is_refused_by_the_wallet(
+    client: TestClient, wallet: Wallet
+) -> None:
+    _, link = _new_request(client)
+    http = _Tampering(client)
+    with pytest.raises(RequestRefused):
+        present(wallet, link, http=http, consent=_yes)  # type: ignore[arg-type]
+    assert not http.posted
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"dcql_query": []},
+        {"dcql_query": {"credentials": []}},
+        {"dcql_query": {"credentials": [{"id": "x", "format": "ldp_vc", "meta": {}}]}},
+        {"dcql_query": {"credentials": [{"id": "x y", "format": "dc+sd-jwt", "meta": {}}]}},
+        {
+            "dcql_query": {
+                "credentials": [
+                    {"id": "x", "format": "dc+sd-jwt", "meta": {}, "claims": [{"path": [None]}]}
+                ]
+            }
+        },
+        {"dcql_query": QUERY, "extra": 1},
+    ],
+    ids=["empty", "array", "no-credentials", "format", "id", "null-path", "extra-member"],
+)
+def test_malformed_requests_are_400_problems(client: TestClient, body: Any) -> None:
+    answer = client.post("/verifier/requests", json=body)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "",
+        "vp_token=%7B",
+        "vp_token=%5B%5D&state=S",
+        "vp_token=%7B%22other%22%3A%5B%22x%22%5D%7D&state=S",
+        "vp_token=%7B%22pid%22%3A%5B%22not-a-presentation%22%5D%7D&state=wrong",
+        "%%%",
+    ],
+    ids=["empty", "bad-json", "array", "wrong-query-id", "wrong-state", "unparseable"],
+)
+def test_malformed_responses_are_4xx_and_leave_the_request_pending(
+    client: TestClient, form: str
+) -> None:
+    request_id, _ = _new_request(client)
+    answer = client.post(
+        f"/verifier/responses/{request_id}",
+        content=form.replace("state=S", "state=" + _state(client, request_id)),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert 400 <= answer.status_code < 500
+    assert client.get(f"/verifier/requests/{request_id}").json()["status"] == "pending"
+
+
+def _state(client: TestClient, request_id: str) -> str:
+    obj = client.get(f"/verifier/requests/{request_id}/object").text
+    payload = json.loads(vc_service._multibase.b64url_decode(obj.split(".")[1]))
+    return urllib.parse.quote(payload["state"])
+
+
+def test_an_unknown_request_is_404(client: TestClient) -> None:
+    assert client.get("/verifier/requests/nope").status_code == 404
+    assert client.post("/verifier/responses/nope", data={"state": "x"}).status_code == 404
