@@ -397,6 +397,11 @@ _SWEEP: list[tuple[str, str, dict[str, str], int, str | None]] = [
     ("POST", "/ledger/proofs/consistency", {}, 405, None),
     ("POST", "/ledger/entries/0", {}, 405, None),
     ("POST", "/1.0/identifiers/did:key:z6Mk", {}, 405, None),
+    ("GET", "/verifier/requests/unknown", {}, 404, None),
+    ("GET", "/verifier/requests/unknown/object", {}, 404, None),
+    ("POST", "/verifier/responses/unknown", {}, 404, None),
+    ("POST", "/verifier/requests", {}, 400, None),
+    ("DELETE", "/verifier/requests/unknown", {}, 405, None),
 ]
 
 

@@ -55,7 +55,6 @@ from vc_service.service._ledger_service import (
     unseal_root_key,
 )
 from vc_service.service._migrations import (
-    LEDGER_REVISION,
     MigrationError,
     alembic_config,
     current_revision,
@@ -226,7 +225,7 @@ def test_migration_creates_exactly_the_ledger_metadata_on_sqlite(tmp_path: Path)
     migrated = f"sqlite:///{tmp_path / 'migrated.db'}"
     created = f"sqlite:///{tmp_path / 'created.db'}"
     store = LedgerStore(migrated)
-    assert migrate(store.engine) == LEDGER_REVISION == head_revision()
+    assert migrate(store.engine) == head_revision()
     store.close()
     reference = LedgerStore(created)
     reference.create_schema()
@@ -248,7 +247,7 @@ def test_migration_creates_exactly_the_ledger_metadata_on_postgresql() -> None:
     created = next(created_iter)
     try:
         store = LedgerStore(migrated)
-        assert migrate(store.engine) == LEDGER_REVISION
+        assert migrate(store.engine) == head_revision()
         with store.engine.connect() as conn:
             assert schema_differences(conn) == []
         store.close()
@@ -265,9 +264,9 @@ def test_migration_creates_exactly_the_ledger_metadata_on_postgresql() -> None:
 def test_migrate_is_idempotent_and_records_the_revision(db_url: str) -> None:
     store = LedgerStore(db_url)
     assert current_revision(store.engine) is None
-    assert migrate(store.engine) == LEDGER_REVISION
-    assert migrate(store.engine) == LEDGER_REVISION
-    assert current_revision(store.engine) == LEDGER_REVISION
+    assert migrate(store.engine) == head_revision()
+    assert migrate(store.engine) == head_revision()
+    assert current_revision(store.engine) == head_revision()
     store.close()
 
 
@@ -277,7 +276,7 @@ def test_a_ledger_created_without_alembic_is_adopted(db_url: str, tmp_path: Path
     ledger = Ledger.init(db_url, "chancery.cli/ledger", root, secret=os.urandom(32))
     ledger.close()
     store = LedgerStore(db_url)
-    assert migrate(store.engine) == LEDGER_REVISION
+    assert migrate(store.engine) == head_revision()
     assert store.size() == 1
     store.close()
 
@@ -329,7 +328,7 @@ def test_first_start_creates_secret_schema_ledger_and_sealed_root_key(
         assert secret_file.stat().st_mode & 0o777 == 0o600
         secret = secret_file.read_bytes()
         assert len(secret) == 32
-        assert current_revision(service.ledger.store.engine) == LEDGER_REVISION
+        assert current_revision(service.ledger.store.engine) == head_revision()
         assert service.ledger.store.size() == 1  # the genesis entry
         assert service.ledger.origin == "chancery.test/ledger"
         root_key = service.root_key

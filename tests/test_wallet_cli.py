@@ -396,3 +396,35 @@ def test_installed_command_wrong_passphrase_exits_1(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "wrong passphrase" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("link", "code"),
+    [
+        ("garbage", 2),
+        ("openid4vp://?client_id=x&request_uri=http://127.0.0.1:9/unreachable", 1),
+    ],
+    ids=["not-a-link", "verifier-unreachable"],
+)
+def test_present_reports_a_bad_or_unreachable_request_in_one_line(
+    tmp_path: Path, link: str, code: int
+) -> None:
+    """``present`` with a malformed link exits 2, with an unreachable verifier 1; no traceback."""
+    exe = Path(sys.executable).with_name("chancery-wallet")
+    env = {**os.environ, "CHANCERY_WALLET_PASSPHRASE": "correct horse battery"}
+    home = str(tmp_path / "w")
+    subprocess.run(
+        [str(exe), "--home", home, "init", "--unsafe-fast-kdf"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [str(exe), "--home", home, "present", link, "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == code
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1

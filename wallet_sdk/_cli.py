@@ -1,6 +1,6 @@
 """Command line entry point ``chancery-wallet``.
 
-Commands (none of them needs a network)::
+Commands (only ``receive`` uses the network)::
 
     chancery-wallet [--home DIR] init [--unsafe-fast-kdf]
     chancery-wallet [--home DIR] add [--format F] [--no-verify] < credential
@@ -9,6 +9,7 @@ Commands (none of them needs a network)::
     chancery-wallet [--home DIR] delete ID
     chancery-wallet [--home DIR] backup FILE [--force] [--unsafe-fast-kdf]
     chancery-wallet [--home DIR] restore FILE [--force] [--unsafe-fast-kdf]
+    chancery-wallet [--home DIR] receive URI [--tx-code C]
 
 The home directory is ``--home``, else ``$CHANCERY_WALLET_HOME``, else ``~/.chancery-wallet``.
 The passphrase comes from ``$CHANCERY_WALLET_PASSPHRASE`` or, when there is a terminal, from a
@@ -254,6 +255,69 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+TX_CODE_ENV = "CHANCERY_WALLET_TX_CODE"
+
+
+def _tx_code(args: argparse.Namespace, description: str | None) -> str:
+    if args.tx_code:
+        return str(args.tx_code)
+    value = os.environ.get(TX_CODE_ENV)
+    if value:
+        return value
+    if not _tty_available():
+        raise _UsageError(
+            f"this offer needs a transaction code: pass --tx-code or set ${TX_CODE_ENV}"
+        )
+    try:
+        entered = getpass.getpass(f"Transaction code{f' ({description})' if description else ''}: ")
+    except EOFError:
+        raise _Failure("no transaction code entered") from None
+    if not entered:
+        raise _Failure("no transaction code entered")
+    return entered
+
+
+def _cmd_receive(args: argparse.Namespace) -> int:
+    import httpx
+
+    from ._oid4vci import parse_offer, receive
+
+    with httpx.Client(timeout=30.0, follow_redirects=False) as http:
+        offer = parse_offer(args.uri, http=http)
+        tx_code = _tx_code(args, offer.tx_code_description) if offer.tx_code_required else None
+        with _open(args) as wallet:
+            try:
+                credential_id = receive(wallet, args.uri, tx_code=tx_code, http=http)
+            except vc_service.VerificationError as exc:
+                raise _Failure(
+                    f"not stored: the credential fails the {exc.check} check: {exc}"
+                ) from exc
+    print(credential_id)
+    return 0
+
+
+def _cmd_present(args: argparse.Namespace) -> int:
+    import httpx
+
+    from ._oid4vp import Summary, present
+
+    def consent(summary: Summary) -> bool:
+        print(summary.describe())
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            raise _UsageError("no terminal to ask for consent: pass --yes to share")
+        return input("Share these claims? [y/N] ").strip().lower() in ("y", "yes")
+
+    with httpx.Client(timeout=30.0, follow_redirects=False) as http, _open(args) as wallet:
+        result = present(wallet, args.uri, http=http, consent=consent)
+    if not result.sent:
+        print("nothing was shared")
+        return 1
+    print(f"sent; the verifier answered HTTP {result.status_code}")
+    return 0 if result.status_code is not None and result.status_code < 300 else 1
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -301,6 +365,22 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="replace an existing wallet")
     restore.add_argument("--unsafe-fast-kdf", action="store_true", help=_UNSAFE_HELP)
     restore.set_defaults(handler=_cmd_restore)
+
+    receive = commands.add_parser(
+        "receive", help="redeem an OpenID4VCI credential offer and store the credential"
+    )
+    receive.add_argument("uri", metavar="URI", help="openid-credential-offer:// URI (QR text)")
+    receive.add_argument(
+        "--tx-code", metavar="C", help=f"transaction code (else ${TX_CODE_ENV} or a prompt)"
+    )
+    receive.set_defaults(handler=_cmd_receive)
+
+    presenting = commands.add_parser(
+        "present", help="answer an OpenID4VP request: show what is asked, share on consent"
+    )
+    presenting.add_argument("uri", metavar="URI", help="openid4vp:// request link (QR text)")
+    presenting.add_argument("--yes", action="store_true", help="consent without asking")
+    presenting.set_defaults(handler=_cmd_present)
     return parser
 
 

@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict
 from vc_service import __version__
 
 from ._errors import PROBLEM_MEDIA_TYPE, install_error_handling
+from ._issuer_api import router as issuer_router
 from ._ledger_api import LedgerDep
 from ._ledger_api import router as ledger_router
 from ._ledger_service import LedgerService, start_ledger
 from ._settings import Settings, get_settings
+from ._verifier_api import router as verifier_router
 
 __all__ = ["Health", "Problem", "create_app"]
 
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None, *, ledger: LedgerService | None
         return Health(status="ok", origin=service.ledger.origin, size=service.ledger.store.size())
 
     app.include_router(ledger_router)
+    app.include_router(issuer_router)
+    app.include_router(verifier_router)
 
     def openapi() -> dict[str, Any]:
         return _problem_openapi(app)

@@ -1,0 +1,246 @@
+"""The wallet's OpenID for Verifiable Credential Issuance 1.0 client (pre-authorized code flow).
+
+:func:`parse_offer` reads a Credential Offer (OID4VCI 1.0 §4.1: ``credential_offer`` by value or
+``credential_offer_uri`` by reference, §4.1.3 the ``openid-credential-offer://`` scheme);
+:func:`receive` redeems it end to end: Credential Issuer Metadata (§12.2.2), Authorization Server
+Metadata (RFC 8414 §3, OID4VCI §12.3), the Token Request with the pre-authorized code and the
+transaction code (§6.1), a ``c_nonce`` from the Nonce Endpoint (§7), a key proof JWT
+(Appendix F.1) signed with a new holder key, the Credential Request (§8.2), and finally
+:meth:`Wallet.add_credential`, which verifies the credential before storing it.
+
+HTTP goes through an injected :class:`httpx.Client`, so tests pass FastAPI's ``TestClient``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from vc_service._jose import decode_jws, sign_jws
+
+from ._errors import Error, InvalidInput
+from ._wallet import Wallet
+
+__all__ = ["CredentialOffer", "IssuanceError", "parse_offer", "receive"]
+
+PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+_PROOF_TYP = "openid4vci-proof+jwt"
+_OFFER_SCHEMES = ("openid-credential-offer", "https", "http")
+
+
+class IssuanceError(Error):
+    """The issuer refused or answered something unusable; ``error`` is its OAuth error code."""
+
+    def __init__(self, message: str, *, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class CredentialOffer:
+    """A parsed pre-authorized Credential Offer (OID4VCI 1.0 §4.1.1)."""
+
+    credential_issuer: str
+    credential_configuration_ids: tuple[str, ...]
+    pre_authorized_code: str
+    tx_code_required: bool
+    tx_code_description: str | None
+
+
+def _get_json(http: httpx.Client, url: str, what: str) -> dict[str, Any]:
+    try:
+        response = http.get(url, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise IssuanceError(f"could not fetch the {what}: {exc}") from exc
+    return _json_object(response, what)
+
+
+def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise IssuanceError(f"the {what} is not JSON (HTTP {response.status_code})") from exc
+    if response.status_code >= 400:
+        error = body.get("error") if isinstance(body, dict) else None
+        detail = body.get("error_description") if isinstance(body, dict) else None
+        raise IssuanceError(
+            f"the issuer refused the {what} (HTTP {response.status_code}): "
+            f"{error or 'error'}{': ' + str(detail) if detail else ''}",
+            error=error if isinstance(error, str) else None,
+        )
+    if not isinstance(body, dict):
+        raise IssuanceError(f"the {what} is not a JSON object")
+    return body
+
+
+def _well_known(base: str, name: str) -> str:
+    """RFC 8414 §3 / OID4VCI 1.0 §12.2.2: the well-known segment goes between host and path."""
+    parts = urllib.parse.urlsplit(base)
+    path = parts.path.rstrip("/")
+    return urllib.parse.urlunsplit(
+        (parts.scheme, parts.netloc, f"/.well-known/{name}{path}", "", "")
+    )
+
+
+def _str(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"the credential offer's {what} must be a non-empty string")
+    return value
+
+
+def parse_offer(uri: str, *, http: httpx.Client | None = None) -> CredentialOffer:
+    """Parse a Credential Offer URI (OID4VCI 1.0 §4.1, §4.1.3), or the text of its QR code.
+
+    ``credential_offer_uri`` (a reference, §4.1.3) is fetched with ``http``. Only offers with a
+    pre-authorized code grant are accepted (the authorization code flow is not supported).
+    """
+    if not isinstance(uri, str):
+        raise InvalidInput("the offer must be a URI string")
+    parts = urllib.parse.urlsplit(uri.strip())
+    if parts.scheme not in _OFFER_SCHEMES:
+        raise InvalidInput("not a credential offer URI (openid-credential-offer://...)")
+    query = urllib.parse.parse_qs(parts.query)
+    by_value, by_reference = query.get("credential_offer"), query.get("credential_offer_uri")
+    if (by_value is None) == (by_reference is None) or len(by_value or by_reference or []) != 1:
+        raise InvalidInput("the URI needs exactly one of credential_offer, credential_offer_uri")
+    offer: Any
+    if by_value is not None:
+        try:
+            offer = json.loads(by_value[0])
+        except ValueError as exc:
+            raise InvalidInput("credential_offer is not JSON") from exc
+    elif http is None:
+        raise InvalidInput("a credential_offer_uri needs an HTTP client to fetch it")
+    else:
+        offer = _get_json(http, (by_reference or [""])[0], "credential offer")
+    if not isinstance(offer, dict):
+        raise InvalidInput("the credential offer is not a JSON object")
+    issuer = _str(offer.get("credential_issuer"), "credential_issuer")
+    ids = offer.get("credential_configuration_ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise InvalidInput("credential_configuration_ids must be a non-empty list of strings")
+    grants = offer.get("grants")
+    grant = grants.get(PRE_AUTHORIZED_GRANT) if isinstance(grants, dict) else None
+    if not isinstance(grant, dict):
+        raise InvalidInput("the offer has no pre-authorized code grant")
+    code = _str(grant.get("pre-authorized_code"), "pre-authorized_code")
+    tx_code = grant.get("tx_code")
+    if tx_code is not None and not isinstance(tx_code, dict):
+        raise InvalidInput("the offer's tx_code must be an object")
+    description = tx_code.get("description") if tx_code else None
+    return CredentialOffer(
+        credential_issuer=issuer,
+        credential_configuration_ids=tuple(ids),
+        pre_authorized_code=code,
+        tx_code_required=tx_code is not None,
+        tx_code_description=description if isinstance(description, str) else None,
+    )
+
+
+def _endpoint(metadata: dict[str, Any], name: str) -> str:
+    value = metadata.get(name)
+    if not isinstance(value, str) or not value:
+        raise IssuanceError(f"the metadata has no {name}")
+    return value
+
+
+def _post(http: httpx.Client, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        response = http.post(url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise IssuanceError(f"the {what} failed: {exc}") from exc
+    return _json_object(response, what)
+
+
+def receive(
+    wallet: Wallet,
+    offer_uri: str,
+    *,
+    tx_code: str | None,
+    http: httpx.Client,
+    credential_configuration_id: str | None = None,
+) -> str:
+    """Redeem a pre-authorized Credential Offer and store the credential; return its id.
+
+    OID4VCI 1.0 §3.5 (pre-authorized code flow): metadata (§12.2), token (§6), nonce (§7), a key
+    proof JWT (Appendix F.1) signed with a new :meth:`Wallet.holder_key`, credential (§8). The
+    credential is verified by :meth:`Wallet.add_credential`, and its ``cnf`` must be the key just
+    proven. Raises :class:`IssuanceError` when the issuer refuses (``error`` holds its code),
+    :class:`InvalidInput` for an unusable offer, and :mod:`vc_service` verification errors.
+    """
+    offer = parse_offer(offer_uri, http=http)
+    if offer.tx_code_required and not tx_code:
+        raise InvalidInput("this offer needs the transaction code the issuer gave you")
+    configuration = credential_configuration_id or offer.credential_configuration_ids[0]
+    if configuration not in offer.credential_configuration_ids:
+        raise InvalidInput(f"the offer does not include {configuration!r}")
+    metadata = _get_json(
+        http, _well_known(offer.credential_issuer, "openid-credential-issuer"), "issuer metadata"
+    )
+    # §12.2.3: the metadata must name the issuer the offer came from.
+    if metadata.get("credential_issuer") != offer.credential_issuer:
+        raise IssuanceError("the issuer metadata names another credential issuer")
+    supported = metadata.get("credential_configurations_supported")
+    if not isinstance(supported, dict) or not isinstance(supported.get(configuration), dict):
+        raise IssuanceError(f"the issuer does not describe {configuration!r}")
+    credential_format = supported[configuration].get("format")
+    servers = metadata.get("authorization_servers") or [offer.credential_issuer]
+    if not isinstance(servers, list) or not isinstance(servers[0], str):
+        raise IssuanceError("the issuer metadata's authorization_servers is malformed")
+    as_metadata = _get_json(
+        http, _well_known(servers[0], "oauth-authorization-server"), "authorization server metadata"
+    )
+    token_endpoint = _endpoint(as_metadata, "token_endpoint")
+    credential_endpoint = _endpoint(metadata, "credential_endpoint")
+    nonce_endpoint = _endpoint(metadata, "nonce_endpoint")
+    form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": offer.pre_authorized_code}
+    if tx_code is not None:
+        form["tx_code"] = tx_code
+    token = _post(http, token_endpoint, "token request", data=form)
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise IssuanceError("the token response has no access_token")
+    nonce = _post(http, nonce_endpoint, "nonce request").get("c_nonce")
+    if not isinstance(nonce, str):
+        raise IssuanceError("the nonce response has no c_nonce")
+    holder = wallet.holder_key()
+    proof = sign_jws(
+        {"typ": _PROOF_TYP, "jwk": holder.public_jwk()},
+        # Anonymous pre-authorized access: no 'iss' (Appendix F.1).
+        {"aud": offer.credential_issuer, "iat": int(time.time()), "nonce": nonce},
+        holder,
+    )
+    response = _post(
+        http,
+        credential_endpoint,
+        "credential request",
+        json={"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}},
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    credentials = response.get("credentials")
+    if not isinstance(credentials, list) or len(credentials) != 1:
+        raise IssuanceError("the credential response must hold exactly one credential")
+    entry = credentials[0]
+    credential = entry.get("credential") if isinstance(entry, dict) else None
+    if not isinstance(credential, str):
+        raise IssuanceError("the credential response holds no compact credential")
+    _check_binding(credential, holder.public_jwk())
+    fmt = credential_format if isinstance(credential_format, str) else None
+    return wallet.add_credential(credential, format=fmt)
+
+
+def _check_binding(credential: str, holder_jwk: dict[str, Any]) -> None:
+    """The issuer bound the credential to the key we proved (``cnf.jwk``, RFC 7800 §3.2)."""
+    try:
+        claims = decode_jws(credential.split("~", 1)[0], "credential").unverified_claims()
+    except Exception as exc:
+        raise IssuanceError("the credential is not an SD-JWT") from exc
+    cnf = claims.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    if jwk != holder_jwk:
+        raise IssuanceError("the credential is not bound to the key the wallet proved")
