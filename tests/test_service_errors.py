@@ -402,6 +402,12 @@ _SWEEP: list[tuple[str, str, dict[str, str], int, str | None]] = [
     ("POST", "/verifier/responses/unknown", {}, 404, None),
     ("POST", "/verifier/requests", {}, 400, None),
     ("DELETE", "/verifier/requests/unknown", {}, 405, None),
+    ("GET", "/status-lists/unknown", {}, 404, None),
+    ("GET", "/status-lists/" + "x" * 5000, {}, 404, None),
+    ("DELETE", "/status-lists/unknown", {}, 405, None),
+    ("POST", "/credentials/status", {}, 400, None),
+    ("POST", "/credentials/status", {"status": "revoked"}, 400, None),
+    ("GET", "/credentials/status", {}, 405, None),
 ]
 
 

@@ -456,7 +456,7 @@ def test_the_migration_creates_exactly_the_issuer_metadata(tmp_path: Path) -> No
     migrated = f"sqlite:///{tmp_path / 'migrated.db'}"
     created = f"sqlite:///{tmp_path / 'created.db'}"
     engine = sa.create_engine(migrated)
-    assert migrate(engine) == head_revision() == "0002"
+    assert migrate(engine) == head_revision() == "0003"
     reference = sa.create_engine(created)
     issuer_metadata.create_all(reference)
     reference.dispose()

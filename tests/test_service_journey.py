@@ -1,8 +1,8 @@
 """The journey through the service: an agency's offer is redeemed by a fresh wallet over
 OpenID4VCI, then a relying party's OpenID4VP request for two of eight claims is answered from
 that wallet, and the verifier sees exactly those two. Then the wallet is backed up and a
-restored wallet presents successfully (issue 5's end-to-end checks, on SQLite and PostgreSQL;
-revocation through the issuer is not wired yet)."""
+restored wallet presents successfully (on SQLite and PostgreSQL;
+revocation is in tests/test_service_revocation.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,12 @@
   RFC 6749 §5.2;
 * ``POST /nonce`` -- the Nonce Endpoint (§7);
 * ``POST /credential`` -- the Credential Endpoint (§8) with a ``jwt`` proof (Appendix F.1);
-  errors per §8.3.1.2 and RFC 6750 §3.1.
+  errors per §8.3.1.2 and RFC 6750 §3.1;
+* ``GET /status-lists/{list_id}`` -- the issuer's Status List Token (draft-ietf-oauth-status-list
+  §5.1, §8.1 ``application/statuslist+jwt``); every credential's ``status`` claim (§6.2) points
+  at a random index of it;
+* ``POST /credentials/status`` -- the agency revokes, suspends or reinstates a credential it
+  issued (the status values of §7.1).
 
 One demonstration agency issues one configuration, ``identity_sd_jwt`` (format ``dc+sd-jwt``,
 Appendix A.3); its Ed25519 key is generated on first use and stored sealed under the ledger
@@ -20,39 +25,57 @@ secret, like the root authority key. Accreditation on the ledger and OAuth tenan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
 import urllib.parse
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import nacl.exceptions
 import nacl.secret
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from vc_service._errors import Error, InvalidInput
+from vc_service._errors import Error, InvalidCredential, InvalidInput, StatusUnavailable
 from vc_service._jose import decode_jws, verify_jws
 from vc_service._keys import Key
 from vc_service._sd_jwt import issue_sd_jwt_vc
+from vc_service._token_status import (
+    STATUS_INVALID,
+    STATUS_SUSPENDED,
+    STATUS_VALID,
+    issue_status_list_token,
+)
 from vc_service.ledger._ledger import LedgerError, load_secret
 from vc_service.ledger._store import meta_table
 
 from ._errors import NotFound
-from ._issuer_store import IssuerStore, TokenRefused
+from ._issuer_store import (
+    IssuerStore,
+    RevocationFinal,
+    StatusEntryUnknown,
+    StatusListFull,
+    TokenRefused,
+)
 from ._ledger_api import LedgerDep, SettingsDep
 
 __all__ = [
     "IDENTITY_CONFIGURATION",
     "IDENTITY_VCT",
     "ISSUER_KEY_META",
+    "STATUS_LIST_MEDIA_TYPE",
+    "STATUS_LIST_TTL",
     "PRE_AUTHORIZED_GRANT",
     "PROOF_TYP",
+    "CredentialStatusChange",
     "IssuerService",
+    "LocalStatusSource",
     "OfferCreated",
     "OfferRequest",
     "router",
@@ -73,6 +96,13 @@ _ISSUER_KEY_LABEL = b"chancery demo agency issuer private JWK v1\n"
 #: How far a proof JWT's ``iat`` may be from the server's clock (seconds).
 _PROOF_IAT_SKEW = 300
 _CREDENTIAL_LIFETIME = 365 * 24 * 3600
+#: draft-ietf-oauth-status-list §8.1: the media type of a Status List Token in JWT format.
+STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
+#: The Status List Token's ``ttl`` (§5.1): how long a Relying Party may cache it (seconds). Short,
+#: so that a revocation reaches verifiers within a minute.
+STATUS_LIST_TTL = 60
+_STATUS_LISTS_PATH = "/status-lists/"
+_STATUS_VALUES = {"valid": STATUS_VALID, "revoked": STATUS_INVALID, "suspended": STATUS_SUSPENDED}
 _MAX_BODY = 64 * 1024
 
 #: The configurations this issuer offers (OID4VCI 1.0 §12.2.4, Appendix A.3.2).
@@ -129,6 +159,29 @@ class IssuerService:
         self.did = self.key.did_key()
         self.kid = f"{self.did}#{self.key.multikey()}"
 
+    def status_list_uri(self, base: str) -> str:
+        """The URI of this issuer's Status List under the service's ``base`` URL."""
+        return base + _STATUS_LISTS_PATH + self.store.status_list_id(self.did)
+
+    def status_list_token(self, list_id: str, base: str) -> str | None:
+        """The signed Status List Token for ``list_id`` (§5.1), or ``None`` if it is not ours.
+
+        ``sub`` is the list's URI, ``iat`` now and ``ttl`` :data:`STATUS_LIST_TTL`. The token is
+        built fresh on every call from the stored entries.
+        """
+        if list_id != self.store.status_list_id(self.did):
+            return None
+        status_list = self.store.status_list(list_id)
+        if status_list is None:  # pragma: no cover - the id was just read from the table
+            return None
+        return issue_status_list_token(
+            status_list,
+            self.key,
+            kid=self.kid,
+            subject_uri=base + _STATUS_LISTS_PATH + list_id,
+            ttl=STATUS_LIST_TTL,
+        )
+
     @staticmethod
     def _sealed_key(engine: sa.Engine, secret: bytes) -> Key:
         """The issuer key sealed in the ledger settings table; set-if-absent on first start."""
@@ -178,6 +231,35 @@ def _issuer_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+class LocalStatusSource:
+    """A :class:`vc_service.StatusSource` that serves this service's own Status List Tokens.
+
+    In-process: a URI under ``base`` + ``/status-lists/`` is answered from the issuer store.
+    Any other URI (another issuer's list) raises :class:`StatusUnavailable`: this slice makes no
+    outbound HTTP requests, so a credential with a foreign status list is rejected as
+    "status unavailable" rather than accepted unchecked. Bitstring Status Lists are likewise
+    unavailable.
+    """
+
+    def __init__(self, issuer: IssuerService, base: str) -> None:
+        self._issuer = issuer
+        self._base = base
+        self._prefix = base + _STATUS_LISTS_PATH
+
+    def token_status_list(self, uri: str) -> str:
+        """The Status List Token at ``uri`` if it is one of ours (draft-ietf-oauth-status-list §8.1)."""
+        if not uri.startswith(self._prefix):
+            raise StatusUnavailable(f"{uri} is not served here and is not fetched")
+        token = self._issuer.status_list_token(uri[len(self._prefix) :], self._base)
+        if token is None:
+            raise StatusUnavailable(f"there is no status list at {uri}")
+        return token
+
+    def bitstring_status_list(self, url: str) -> Mapping[str, Any]:
+        """Never available here: this service publishes no Bitstring Status List."""
+        raise StatusUnavailable(f"{url} is not served here and is not fetched")
+
+
 # ------------------------------------------------------------------------------ wire models
 
 
@@ -199,6 +281,17 @@ class OfferCreated(BaseModel):
     credential_offer: dict[str, Any]
     pre_authorized_code: str
     tx_code: str = Field(description="Give to the citizen out of band, never with the offer")
+
+
+class CredentialStatusChange(BaseModel):
+    """``POST /credentials/status``: the credential the agency issued, and its new status."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    credential: str = Field(
+        max_length=_MAX_BODY, description="The SD-JWT VC as issued, or its issuer-signed JWT"
+    )
+    status: Literal["valid", "revoked", "suspended"]
 
 
 def _oauth_response(exc: _OAuthError) -> JSONResponse:
@@ -433,6 +526,15 @@ def _credential(issuer: IssuerService, authorization: str | None, raw: bytes, au
     holder = _check_proof(issuer, jwts[0], aud)
     if not issuer.store.use_token(token):
         raise _OAuthError("invalid_token", "the access token was already used", status=401)
+    list_uri = issuer.status_list_uri(aud)
+    list_id = list_uri.rsplit("/", 1)[1]
+    try:
+        idx = issuer.store.allocate_status_index(list_id)
+    except StatusListFull as exc:
+        _log.error("status list %s is full", list_id)
+        raise _OAuthError(
+            "credential_request_denied", "no status list entry is free", status=503
+        ) from exc
     now = int(time.time())
     credential = issue_sd_jwt_vc(
         offer.claims,
@@ -444,7 +546,9 @@ def _credential(issuer: IssuerService, authorization: str | None, raw: bytes, au
         holder_key=holder.public_key(),
         iat=now,
         exp=now + _CREDENTIAL_LIFETIME,
+        status={"status_list": {"idx": idx, "uri": list_uri}},
     )
+    issuer.store.bind_status_index(list_id, idx, _credential_hash(credential.split("~", 1)[0]))
     return {"credentials": [{"credential": credential}]}
 
 
@@ -461,3 +565,66 @@ async def credential_endpoint(request: Request, issuer: IssuerDep) -> JSONRespon
         _log.info("POST /credential -> %d %s: %s", exc.status, exc.error, exc.description)
         return _oauth_response(exc)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+# ------------------------------------------------------------------------------ status lists
+
+
+def _credential_hash(issuer_jwt: str) -> str:
+    return hashlib.sha256(issuer_jwt.encode("ascii")).hexdigest()
+
+
+@router.get("/status-lists/{list_id}")
+def status_list_endpoint(list_id: str, request: Request, issuer: IssuerDep) -> Response:
+    """The Status List Token (draft-ietf-oauth-status-list §5.1, §8.1) in JWT format."""
+    token = issuer.status_list_token(list_id, _issuer_url(request)) if len(list_id) <= 64 else None
+    if token is None:
+        raise NotFound("unknown status list")
+    return Response(
+        token,
+        media_type=STATUS_LIST_MEDIA_TYPE,
+        headers={"Cache-Control": f"max-age={STATUS_LIST_TTL}"},
+    )
+
+
+def _status_reference(claims: Mapping[str, Any], prefix: str) -> tuple[str, int]:
+    """The list id and index of a verified credential's ``status`` claim (§6.2) on our list."""
+    status = claims.get("status")
+    reference = status.get("status_list") if isinstance(status, Mapping) else None
+    if not isinstance(reference, Mapping):
+        raise InvalidCredential("the credential has no 'status.status_list'", path="/status")
+    idx, uri = reference.get("idx"), reference.get("uri")
+    if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0:
+        raise InvalidCredential("'idx' must be a non-negative integer", path="/status")
+    if not isinstance(uri, str) or not uri.startswith(prefix):
+        raise InvalidCredential("the credential's status list is not this issuer's", path="/status")
+    return uri[len(prefix) :], idx
+
+
+@router.post("/credentials/status")
+def change_credential_status(
+    body: CredentialStatusChange, request: Request, issuer: IssuerDep
+) -> dict[str, str]:
+    """Revoke, suspend or reinstate a credential this issuer signed (status values of §7.1).
+
+    The agency sends the credential itself, in the spirit of the VC API's
+    ``POST /credentials/status``. Its issuer-signed JWT must verify with the issuer key, so only a
+    credential this issuer really signed is touched; the index is read from its ``status`` claim
+    and must be the one recorded for that JWT at issuance. Revocation is final: a revoked
+    credential can be neither suspended nor reinstated.
+    """
+    issuer_jwt = body.credential.split("~", 1)[0]
+    jws = decode_jws(issuer_jwt, "credential")
+    verify_jws(jws, issuer.key.public_key(), typ="dc+sd-jwt", what="credential")
+    claims = jws.unverified_claims("credential payload")
+    list_id, idx = _status_reference(claims, _issuer_url(request) + _STATUS_LISTS_PATH)
+    try:
+        issuer.store.set_status(
+            list_id, idx, _credential_hash(issuer_jwt), _STATUS_VALUES[body.status]
+        )
+    except RevocationFinal as exc:
+        raise InvalidInput("the credential is revoked; revocation cannot be undone") from exc
+    except StatusEntryUnknown as exc:
+        raise NotFound("the credential's status list entry is unknown") from exc
+    _log.info("status list %s index %d set to %s", list_id, idx, body.status)
+    return {"status": body.status}

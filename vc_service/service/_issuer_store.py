@@ -12,8 +12,16 @@ says whether this request won: two concurrent redemptions of one code, token or 
 both succeed. Times are integer seconds since the epoch (UTC), which both SQLite and PostgreSQL
 compare natively.
 
-The revision ``0002`` (``migrations/versions/r0002_issuer_tables.py``) creates exactly
-:data:`metadata`'s tables; ``tests/test_service_issuance.py`` compares the two.
+Revocation (IETF Token Status List, draft-ietf-oauth-status-list §4, §6): each issuer has one
+Status List of :data:`STATUS_LIST_SIZE` two-bit entries (``issuer_status_lists``); every issued
+credential takes a random unused index, one row of ``issuer_status_entries`` whose primary key
+``(list_id, idx)`` makes a double allocation impossible. Only the entries are stored, with their
+status, and the list is rebuilt from the non-VALID ones when its token is served, so revoking is a
+one-row ``UPDATE`` and concurrent changes cannot overwrite each other.
+
+The revisions ``0002`` and ``0003`` (``migrations/versions/r0002_issuer_tables.py``,
+``r0003_status_lists.py``) create exactly :data:`metadata`'s tables;
+``tests/test_service_issuance.py`` compares the two.
 """
 
 from __future__ import annotations
@@ -29,13 +37,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from vc_service._token_status import STATUS_INVALID, TokenStatusList
+
 __all__ = [
     "MAX_TX_CODE_ATTEMPTS",
     "NONCE_TTL",
     "OFFER_TTL",
+    "STATUS_LIST_BITS",
+    "STATUS_LIST_SIZE",
     "TOKEN_TTL",
     "IssuerStore",
     "Offer",
+    "RevocationFinal",
+    "StatusEntryUnknown",
+    "StatusListFull",
     "TokenRefused",
     "metadata",
 ]
@@ -49,6 +64,15 @@ NONCE_TTL = 300
 #: Wrong transaction codes accepted before the pre-authorized code is locked: with six digits,
 #: five guesses give an attacker who intercepted the offer a 1 in 200 000 chance.
 MAX_TX_CODE_ATTEMPTS = 5
+#: Bits per Status List entry (draft-ietf-oauth-status-list §4.1): VALID, INVALID, SUSPENDED.
+STATUS_LIST_BITS = 2
+#: Entries per Status List: 2^17, i.e. 32 KiB uncompressed. A random index among 131 072 hides
+#: the issuance order (§12.5 "Unlinkability"); a list that is mostly VALID compresses to a few
+#: hundred bytes, and one with 10 000 revocations to about 20 KiB.
+STATUS_LIST_SIZE = 1 << 17
+#: Random picks tried before a Status List is declared full (a collision is likely only once
+#: most of the list is used; a second list per issuer comes later).
+_ALLOCATION_ATTEMPTS = 64
 
 metadata = sa.MetaData()
 
@@ -83,8 +107,41 @@ nonces_table = sa.Table(
 )
 
 
+status_lists_table = sa.Table(
+    "issuer_status_lists",
+    metadata,
+    sa.Column("list_id", sa.String(64), primary_key=True),
+    sa.Column("issuer", sa.String(200), nullable=False, unique=True),
+    sa.Column("bits", sa.Integer(), nullable=False),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("created_at", sa.BigInteger(), nullable=False),
+)
+
+status_entries_table = sa.Table(
+    "issuer_status_entries",
+    metadata,
+    sa.Column("list_id", sa.String(64), primary_key=True),
+    sa.Column("idx", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("credential_hash", sa.String(64), nullable=True),
+    sa.Column("status", sa.Integer(), nullable=False),
+    sa.Column("updated_at", sa.BigInteger(), nullable=False),
+)
+
+
 class TokenRefused(Exception):
     """A pre-authorized code or transaction code was refused (RFC 6749 §5.2 ``invalid_grant``)."""
+
+
+class StatusListFull(Exception):
+    """No unused index was found in the issuer's Status List."""
+
+
+class RevocationFinal(Exception):
+    """The entry is revoked (INVALID); revocation cannot be undone."""
+
+
+class StatusEntryUnknown(Exception):
+    """The index is not allocated to the given credential in this Status List."""
 
 
 @dataclass(frozen=True)
@@ -262,3 +319,125 @@ class IssuerStore:
                 .values(used_at=now)
             ).rowcount
         return bool(count == 1)
+
+    # -------------------------------------------------------------------------- status lists
+
+    def status_list_id(self, issuer: str) -> str:
+        """The id of ``issuer``'s Status List, created on first use (set-if-absent).
+
+        The id is random, so list URIs say nothing about the issuer or the order of creation.
+        """
+        select = sa.select(status_lists_table.c.list_id).where(
+            status_lists_table.c.issuer == issuer
+        )
+        with self._engine.connect() as conn:
+            existing = conn.execute(select).scalar()
+        if existing is not None:
+            return str(existing)
+        try:
+            with self._engine.begin() as conn:
+                list_id = secrets.token_urlsafe(16)
+                conn.execute(
+                    status_lists_table.insert().values(
+                        list_id=list_id,
+                        issuer=issuer,
+                        bits=STATUS_LIST_BITS,
+                        size=STATUS_LIST_SIZE,
+                        created_at=int(time.time()),
+                    )
+                )
+        except sa.exc.IntegrityError:
+            with self._engine.connect() as conn:
+                existing = conn.execute(select).scalar()
+            if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+                raise
+            return str(existing)
+        return list_id
+
+    def allocate_status_index(self, list_id: str) -> int:
+        """Reserve a random unused index of the list (status VALID) and return it.
+
+        The index comes from :func:`secrets.randbelow`, never a counter: sequential indexes would
+        let anyone who sees two credentials tell which was issued first, and let a verifier
+        enumerate the neighbours of a credential it saw (draft-ietf-oauth-status-list §12.5).
+        The insert's primary key refuses an index already taken; we then draw again.
+        """
+        now = int(time.time())
+        for _ in range(_ALLOCATION_ATTEMPTS):
+            idx = secrets.randbelow(STATUS_LIST_SIZE)
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(
+                        status_entries_table.insert().values(
+                            list_id=list_id,
+                            idx=idx,
+                            credential_hash=None,
+                            status=0,
+                            updated_at=now,
+                        )
+                    )
+            except sa.exc.IntegrityError:
+                continue
+            return idx
+        raise StatusListFull(f"no free index found in status list {list_id}")
+
+    def bind_status_index(self, list_id: str, idx: int, credential_hash: str) -> None:
+        """Record which credential (SHA-256 of its issuer-signed JWT) holds a reserved index."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                status_entries_table.update()
+                .where(
+                    status_entries_table.c.list_id == list_id,
+                    status_entries_table.c.idx == idx,
+                    status_entries_table.c.credential_hash.is_(None),
+                )
+                .values(credential_hash=credential_hash)
+            )
+
+    def set_status(self, list_id: str, idx: int, credential_hash: str, status: int) -> None:
+        """Set the status of the entry ``idx`` held by the credential with ``credential_hash``.
+
+        Revocation (``INVALID``, §7.1) is final: the ``UPDATE`` itself leaves a revoked entry
+        alone unless the new status is ``INVALID`` again, so a concurrent reinstatement cannot
+        slip in after a revocation; :class:`RevocationFinal` then. :class:`StatusEntryUnknown` if
+        that index is not this credential's.
+        """
+        entry = (
+            status_entries_table.c.list_id == list_id,
+            status_entries_table.c.idx == idx,
+            status_entries_table.c.credential_hash == credential_hash,
+        )
+        update = status_entries_table.update().where(*entry)
+        if status != STATUS_INVALID:
+            update = update.where(status_entries_table.c.status != STATUS_INVALID)
+        exists = None
+        with self._engine.begin() as conn:
+            count = conn.execute(update.values(status=status, updated_at=int(time.time()))).rowcount
+            if count != 1:
+                exists = conn.execute(sa.select(status_entries_table.c.idx).where(*entry)).first()
+        if count == 1:
+            return
+        if exists is not None:
+            raise RevocationFinal(f"index {idx} of list {list_id} is revoked")
+        raise StatusEntryUnknown(f"index {idx} of list {list_id} is not this credential's")
+
+    def status_list(self, list_id: str) -> TokenStatusList | None:
+        """The current Status List ``list_id`` (§4.1), or ``None`` if there is no such list."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(status_lists_table.c.bits, status_lists_table.c.size).where(
+                    status_lists_table.c.list_id == list_id
+                )
+            ).first()
+            if row is None:
+                return None
+            entries = conn.execute(
+                sa.select(status_entries_table.c.idx, status_entries_table.c.status).where(
+                    status_entries_table.c.list_id == list_id,
+                    status_entries_table.c.status != 0,
+                )
+            ).all()
+        result = TokenStatusList(int(row.size), int(row.bits))
+        for idx, status in entries:
+            result.set(int(idx), int(status))
+        return result

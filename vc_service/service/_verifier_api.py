@@ -45,6 +45,7 @@ from vc_service.ledger._ledger import LedgerError, load_secret
 from vc_service.ledger._store import meta_table
 
 from ._errors import NotFound
+from ._issuer_api import IssuerDep, LocalStatusSource
 from ._ledger_api import LedgerDep
 from ._settings import Settings, get_settings
 
@@ -436,8 +437,14 @@ def _vp_token(text: str | None, queries: tuple[_CredentialQuery, ...]) -> dict[s
 
 
 @router.post("/verifier/responses/{request_id}")
-async def direct_post(request_id: str, request: Request, verifier: VerifierDep) -> dict[str, Any]:
-    """The ``response_uri`` (OID4VP 1.0 §8.2): verify the wallet's ``vp_token`` once."""
+async def direct_post(
+    request_id: str, request: Request, verifier: VerifierDep, issuer: IssuerDep
+) -> dict[str, Any]:
+    """The ``response_uri`` (OID4VP 1.0 §8.2): verify the wallet's ``vp_token`` once.
+
+    Credential status (draft-ietf-oauth-status-list §8.3) is checked against this service's own
+    Status Lists, in-process (:class:`LocalStatusSource`); a foreign list is "unavailable".
+    """
     item = verifier.requests.get(request_id)
     raw = await request.body()
     if len(raw) > _MAX_BODY:
@@ -449,9 +456,15 @@ async def direct_post(request_id: str, request: Request, verifier: VerifierDep) 
     verifier.requests.claim(request_id)  # one response per request: a replay gets 409
     checks: list[dict[str, str]] = []
     disclosed: dict[str, Any] = {}
+    status_source = LocalStatusSource(issuer, _base(request))
     try:
         for query in item.query:
-            result = verify(presentations[query.id], nonce=item.nonce, audience=verifier.client_id)
+            result = verify(
+                presentations[query.id],
+                nonce=item.nonce,
+                audience=verifier.client_id,
+                status=status_source,
+            )
             if result.format != "dc+sd-jwt" or result.kind != "presentation":
                 raise InvalidInput(f"{query.id}: not an SD-JWT VC presentation with Key Binding")
             checks += [
