@@ -42,7 +42,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 # The embedded default: SQLite under ./var/, no chain; secrets are created on first start.
 run: $(DEV_STAMP)
-	$(BIN)/chancery serve
+	$(BIN)/chancery serve --demo
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from _service_setup import IDENTITY_CLAIMS, demo_settings, headers
 from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 
-from vc_service.service import Settings, create_app
+from vc_service.service import create_app
 from wallet_sdk import Wallet
 from wallet_sdk._oid4vci import receive
 from wallet_sdk._oid4vp import Summary, present
@@ -25,16 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-CLAIMS = {
-    "given_name": "Anna Maria",
-    "family_name": "Eriksson",
-    "birthdate": "1974-08-12",
-    "nationality": "SE",
-    "address": "Storgatan 1, Uppsala",
-    "email": "anna@example.se",
-    "phone": "+46000000",
-    "document_number": "L898902C3",
-}
+CLAIMS = IDENTITY_CLAIMS
 VCT = "https://credentials.chancery.local/identity"
 QUERY = {
     "credentials": [
@@ -61,7 +53,7 @@ def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClien
         with admin.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    settings = Settings(db_url=url, var_dir=tmp_path / "var", ledger_origin="journey.test/log")
+    settings = demo_settings(tmp_path, url)
     try:
         with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
             yield test_client
@@ -77,12 +69,13 @@ def _consent(summary: Summary) -> bool:
 
 
 def _ask_and_answer(client: TestClient, wallet: Wallet) -> dict[str, Any]:
-    created = client.post("/verifier/requests", json={"dcql_query": QUERY})
+    bank = headers(client, "bank")
+    created = client.post("/verifier/requests", json={"dcql_query": QUERY}, headers=bank)
     assert created.status_code == 201, created.text
     request = created.json()
     result = present(wallet, request["request_uri_link"], http=client, consent=_consent)
     assert result.sent
-    status: dict[str, Any] = client.get(f"/verifier/requests/{request['id']}").json()
+    status: dict[str, Any] = client.get(f"/verifier/requests/{request['id']}", headers=bank).json()
     return status
 
 
@@ -93,7 +86,8 @@ def test_issue_then_present_two_of_eight_claims_then_restore_and_present_again(
     presents too."""
     offer = client.post(
         "/issuer/offers",
-        json={"credential_configuration_id": "identity_sd_jwt", "claims": CLAIMS},
+        json={"credential_configuration_id": "identity.sd_jwt", "claims": CLAIMS},
+        headers=headers(client, "civil-registry"),
     ).json()
     with Wallet.create(tmp_path / "w", "correct horse", unsafe_fast_kdf=True) as wallet:
         receive(wallet, offer["credential_offer_uri"], tx_code=offer["tx_code"], http=client)

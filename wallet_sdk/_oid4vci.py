@@ -8,6 +8,18 @@ transaction code (§6.1), a ``c_nonce`` from the Nonce Endpoint (§7), a key pro
 (Appendix F.1) signed with a new holder key, the Credential Request (§8.2), and finally
 :meth:`Wallet.add_credential`, which verifies the credential before storing it.
 
+Formats (Appendix A): ``dc+sd-jwt`` (A.3) is bound to the proven key by ``cnf.jwk``, so the
+proof carries the key as ``jwk``. ``ldp_vc`` (A.1.2, a W3C VCDM 2.0 credential secured with
+Data Integrity: ``eddsa-rdfc-2022`` or a ``bbs-2023`` base proof) is bound by
+``credentialSubject.id``, so the proof names the key by its ``did:key`` DID URL in ``kid``
+(Appendix F.1) and the credential's subject must be exactly that DID. The credential response
+carries an ``ldp_vc`` credential as a JSON object (§8.3).
+
+The issuer's keys are resolved through its service (:mod:`._resolve`): ``did:chancery`` DIDs at
+``{credential_issuer}/1.0/identifiers/{did}``, with the key valid when the credential was made;
+``did:key`` and ``did:jwk`` locally. An ``ldp_vc`` credential's type context is derived from
+the issuer's ledger entry for the type before the credential is verified.
+
 HTTP goes through an injected :class:`httpx.Client`, so tests pass FastAPI's ``TestClient``.
 """
 
@@ -24,6 +36,8 @@ import httpx
 from vc_service._jose import decode_jws, sign_jws
 
 from ._errors import Error, InvalidInput
+from ._ledger import learn_credential_types, unknown_contexts
+from ._resolve import service_resolver
 from ._wallet import Wallet
 
 __all__ = ["CredentialOffer", "IssuanceError", "parse_offer", "receive"]
@@ -209,8 +223,16 @@ def receive(
     if not isinstance(nonce, str):
         raise IssuanceError("the nonce response has no c_nonce")
     holder = wallet.holder_key()
+    holder_did = holder.did_key()
+    is_ldp = credential_format == "ldp_vc"
+    header: dict[str, Any] = {"typ": _PROOF_TYP}
+    if is_ldp:
+        # Appendix F.1: "kid" names the DID URL of the key; the issuer makes it the subject.
+        header["kid"] = f"{holder_did}#{holder.multikey()}"
+    else:
+        header["jwk"] = holder.public_jwk()
     proof = sign_jws(
-        {"typ": _PROOF_TYP, "jwk": holder.public_jwk()},
+        header,
         # Anonymous pre-authorized access: no 'iss' (Appendix F.1).
         {"aud": offer.credential_issuer, "iat": int(time.time()), "nonce": nonce},
         holder,
@@ -227,11 +249,19 @@ def receive(
         raise IssuanceError("the credential response must hold exactly one credential")
     entry = credentials[0]
     credential = entry.get("credential") if isinstance(entry, dict) else None
+    resolver = service_resolver(http, offer.credential_issuer)
+    if is_ldp:
+        if not isinstance(credential, dict):
+            raise IssuanceError("an ldp_vc credential response must hold a JSON object")
+        _check_ldp(credential, holder_did, supported[configuration])
+        if unknown_contexts(credential):
+            learn_credential_types(http, offer.credential_issuer)
+        return wallet.add_credential(credential, format="ldp_vc", resolver=resolver)
     if not isinstance(credential, str):
         raise IssuanceError("the credential response holds no compact credential")
     _check_binding(credential, holder.public_jwk())
     fmt = credential_format if isinstance(credential_format, str) else None
-    return wallet.add_credential(credential, format=fmt)
+    return wallet.add_credential(credential, format=fmt, resolver=resolver)
 
 
 def _check_binding(credential: str, holder_jwk: dict[str, Any]) -> None:
@@ -244,3 +274,24 @@ def _check_binding(credential: str, holder_jwk: dict[str, Any]) -> None:
     jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
     if jwk != holder_jwk:
         raise IssuanceError("the credential is not bound to the key the wallet proved")
+
+
+def _check_ldp(credential: dict[str, Any], holder_did: str, configuration: Any) -> None:
+    """An ``ldp_vc`` is about the DID the wallet proved, and of the configuration's type.
+
+    Appendix A.1.2.1: ``credential_definition.type`` lists the types the credential has. The
+    signature, validity and issuer key are checked afterwards by :meth:`Wallet.add_credential`.
+    """
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict) or subject.get("id") != holder_did:
+        raise IssuanceError(
+            "the credential's credentialSubject.id is not the DID the wallet proved"
+        )
+    definition = (
+        configuration.get("credential_definition") if isinstance(configuration, dict) else None
+    )
+    wanted = definition.get("type") if isinstance(definition, dict) else None
+    types = credential.get("type")
+    have = {types} if isinstance(types, str) else set(types) if isinstance(types, list) else set()
+    if isinstance(wanted, list) and not set(wanted) <= have:
+        raise IssuanceError(f"the credential's type {sorted(have)} is not the offered {wanted}")

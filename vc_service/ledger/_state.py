@@ -896,6 +896,11 @@ class RegistryState:
             return record.status == "active" and (type_id is None or type_id in record.types)
         return record.in_force(at) and (type_id is None or type_id in record.types)
 
+    def credential_types(self) -> list[CredentialType]:
+        """Every published credential type, in log order."""
+        with self._lock:
+            return sorted(self._types.values(), key=lambda record: record.published.index)
+
     def credential_type(self, type_id: str) -> CredentialType | None:
         """A published credential type, or ``None``."""
         with self._lock:

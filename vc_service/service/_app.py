@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from vc_service import __version__
 
+from ._auth import router as auth_router
+from ._auth import start_tenants
+from ._demo_setup import ensure_demo
 from ._errors import PROBLEM_MEDIA_TYPE, install_error_handling
 from ._issuer_api import router as issuer_router
 from ._ledger_api import LedgerDep
@@ -32,9 +35,12 @@ __all__ = ["Health", "Problem", "create_app"]
 _log = logging.getLogger("chancery.service")
 
 _DESCRIPTION = """\
-Chancery: government verifiable credentials. This slice serves the public ledger: checkpoints,
-entries, inclusion and consistency proofs, the registry state and DID resolution. Every error is
-an RFC 9457 `application/problem+json` document. See `specs/http-api.md`.
+Chancery: government verifiable credentials. Agencies issue over OpenID for Verifiable Credential
+Issuance (and the W3C VC API), relying parties verify over OpenID for Verifiable Presentations,
+and the public ledger serves checkpoints, entries, inclusion and consistency proofs, the registry
+state and DID resolution. Tenants authenticate with OAuth 2.0 client credentials
+(`POST /oauth/token`). Every error is an RFC 9457 `application/problem+json` document. See
+`specs/http-api.md`.
 """
 
 
@@ -108,6 +114,14 @@ def create_app(settings: Settings | None = None, *, ledger: LedgerService | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = ledger if ledger is not None else start_ledger(config)
         app.state.ledger = service
+        try:
+            tenants = start_tenants(service, config)
+            if config.demo:
+                ensure_demo(tenants, config)
+        except BaseException:
+            service.close()
+            raise
+        app.state.tenants = tenants
         _log.info("Chancery %s serving ledger %r", __version__, service.ledger.origin)
         _log.info("ledger verifier key: %s", service.ledger.verifier_key())
         _log.info("root authority DID: %s", service.root_did())
@@ -117,6 +131,8 @@ def create_app(settings: Settings | None = None, *, ledger: LedgerService | None
             yield
         finally:
             app.state.ledger = None
+            app.state.tenants = None
+            app.state.issuer = None
             service.close()
 
     app = FastAPI(
@@ -137,6 +153,7 @@ def create_app(settings: Settings | None = None, *, ledger: LedgerService | None
         return Health(status="ok", origin=service.ledger.origin, size=service.ledger.store.size())
 
     app.include_router(ledger_router)
+    app.include_router(auth_router)
     app.include_router(issuer_router)
     app.include_router(verifier_router)
 

@@ -37,6 +37,12 @@ def add_serve_command(commands: Any) -> None:
     serve.add_argument(
         "--db", help="database URL or SQLite file path (default sqlite:///./var/chancery.db)"
     )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="on first start, create the demonstration agencies and bank "
+        "(credentials in var/demo-credentials.json)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -74,6 +80,8 @@ def run_serve(args: argparse.Namespace) -> int:
         for name, value in (("host", args.host), ("port", args.port), ("db_url", args.db))
         if value is not None
     }
+    if getattr(args, "demo", False):
+        overrides["demo"] = True
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:

@@ -41,9 +41,11 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "CatchAllMiddleware",
     "Forbidden",
+    "InsufficientScope",
     "InvalidParameter",
     "NotFound",
     "ServiceError",
+    "Unauthorized",
     "handle_exception",
     "install_error_handling",
     "problem_response",
@@ -81,6 +83,26 @@ class NotFound(ServiceError):
 
 class Forbidden(ServiceError):
     """The request is understood but this deployment does not allow it (403, ``forbidden``)."""
+
+
+class Unauthorized(ServiceError):
+    """No valid bearer token came with a request that needs one (401, ``unauthorized``).
+
+    The response carries an RFC 6750 §3 ``WWW-Authenticate: Bearer`` challenge; ``error`` is
+    ``invalid_token`` when a token was sent but is unknown or expired (§3.1), else absent.
+    """
+
+    def __init__(self, message: str, *, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class InsufficientScope(Forbidden):
+    """The bearer token is valid but lacks the scope the endpoint needs (RFC 6750 §3.1)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"this request needs the {scope!r} scope")
+        self.scope = scope
 
 
 # ------------------------------------------------------------------------------ DID errors
@@ -146,6 +168,8 @@ def _did_response(request: Request, exc: DIDResolutionError) -> JSONResponse:
 _TABLE: Sequence[tuple[type[BaseException], int, str, str]] = (
     (InvalidParameter, 400, "invalid-parameter", "Invalid request parameter"),
     (NotFound, 404, "not-found", "Not found"),
+    (Unauthorized, 401, "unauthorized", "Authentication required"),
+    (InsufficientScope, 403, "insufficient-scope", "Insufficient scope"),
     (Forbidden, 403, "forbidden", "Not allowed"),
     (AppendError, 409, "entry-refused", "Ledger entry refused"),
     (LedgerRuleError, 409, "ledger-rule", "Refused by a ledger rule"),
@@ -312,6 +336,15 @@ def handle_exception(request: Request, exc: Exception) -> Response:
             status,
             slug,
             _cause_chain(exc),
+        )
+    if isinstance(exc, Unauthorized):
+        challenge = 'Bearer realm="chancery"'
+        if exc.error:
+            challenge += f', error="{exc.error}"'
+        headers["WWW-Authenticate"] = challenge
+    if isinstance(exc, InsufficientScope):
+        headers["WWW-Authenticate"] = (
+            f'Bearer realm="chancery", error="insufficient_scope", scope="{exc.scope}"'
         )
     if isinstance(exc, InvalidParameter):
         extra["errors"] = [{"in": exc.location, "parameter": exc.parameter, "detail": exc.reason}]

@@ -47,6 +47,7 @@ __all__ = [
     "STATUS_LIST_SIZE",
     "TOKEN_TTL",
     "IssuerStore",
+    "Issued",
     "Offer",
     "RevocationFinal",
     "StatusEntryUnknown",
@@ -87,6 +88,38 @@ offers_table = sa.Table(
     sa.Column("expires_at", sa.BigInteger(), nullable=False),
     sa.Column("failed_attempts", sa.Integer(), nullable=False),
     sa.Column("redeemed_at", sa.BigInteger(), nullable=True),
+    # Revision 0004: the agency that made the offer (NULL for offers made before tenants).
+    sa.Column("tenant_id", sa.String(64), nullable=True),
+)
+
+#: One row per credential configuration of an offer (revision 0004): an offer of a type in two
+#: formats is redeemed once and then yields each configuration once.
+offer_items_table = sa.Table(
+    "issuer_offer_items",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("configuration_id", sa.String(120), primary_key=True),
+    sa.Column("issued_at", sa.BigInteger(), nullable=True),
+)
+
+#: The issuer's record of every credential it signed (revision 0004). ``anchor_hash`` is what
+#: went to the ledger: SHA-256 over a random salt and the credential's digest, so the ledger
+#: shows that a credential was issued and when, and nothing a guesser could confirm; the salt
+#: stays here, to prove one credential's issuance later (to an auditor, a court) by revealing it.
+issued_table = sa.Table(
+    "issuer_issued",
+    metadata,
+    sa.Column("anchor_hash", sa.String(64), primary_key=True),
+    sa.Column("credential_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("credential_id", sa.String(200), nullable=True, index=True),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("type_id", sa.String(200), nullable=False),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("list_id", sa.String(64), nullable=False),
+    sa.Column("idx", sa.Integer(), nullable=False),
+    sa.Column("issued_at", sa.BigInteger(), nullable=False),
+    sa.Column("ledger_index", sa.BigInteger(), nullable=True),
 )
 
 tokens_table = sa.Table(
@@ -146,10 +179,37 @@ class StatusEntryUnknown(Exception):
 
 @dataclass(frozen=True)
 class Offer:
-    """An offer as the credential endpoint needs it: what to issue, and the claims."""
+    """An offer as the credential endpoint needs it: who issues what, and the claims.
 
-    configuration_id: str
+    ``configuration_ids`` are the configurations not yet issued under this offer.
+    """
+
+    code_hash: str
+    tenant_id: str | None
+    configuration_ids: tuple[str, ...]
     claims: dict[str, Any]
+
+    @property
+    def configuration_id(self) -> str | None:
+        """The first configuration still to issue (``None`` when all are issued)."""
+        return self.configuration_ids[0] if self.configuration_ids else None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The issuer's record of one credential (:data:`issued_table`)."""
+
+    anchor_hash: str
+    credential_hash: str
+    credential_id: str | None
+    salt: str
+    tenant_id: str
+    type_id: str
+    format: str
+    list_id: str
+    idx: int
+    issued_at: int
+    ledger_index: int | None
 
 
 def _sha256(text: str) -> str:
@@ -166,23 +226,39 @@ class IssuerStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def create_offer(self, configuration_id: str, claims: dict[str, Any]) -> tuple[str, str]:
+    def create_offer(
+        self,
+        configuration_ids: str | list[str],
+        claims: dict[str, Any],
+        *,
+        tenant_id: str | None = None,
+    ) -> tuple[str, str]:
         """Store a new offer; return its pre-authorized code and six-digit transaction code."""
+        ids = [configuration_ids] if isinstance(configuration_ids, str) else list(configuration_ids)
         code = secrets.token_urlsafe(32)
+        code_hash = _sha256(code)
         tx_code = f"{secrets.randbelow(10**6):06d}"
         now = int(time.time())
         with self._engine.begin() as conn:
             conn.execute(
                 offers_table.insert().values(
-                    code_hash=_sha256(code),
+                    code_hash=code_hash,
                     tx_code_hash=_tx_hash(code, tx_code),
-                    configuration_id=configuration_id,
+                    configuration_id=ids[0],
                     claims=json.dumps(claims, ensure_ascii=False),
                     created_at=now,
                     expires_at=now + OFFER_TTL,
                     failed_attempts=0,
                     redeemed_at=None,
+                    tenant_id=tenant_id,
                 )
+            )
+            conn.execute(
+                offer_items_table.insert(),
+                [
+                    {"code_hash": code_hash, "configuration_id": cid, "issued_at": None}
+                    for cid in ids
+                ],
             )
         return code, tx_code
 
@@ -259,7 +335,7 @@ class IssuerStore:
         """The offer an unused, unexpired access token was issued for, or ``None``."""
         now = int(time.time())
         query = (
-            sa.select(offers_table.c.configuration_id, offers_table.c.claims)
+            sa.select(offers_table.c.code_hash, offers_table.c.tenant_id, offers_table.c.claims)
             .select_from(
                 tokens_table.join(
                     offers_table, tokens_table.c.code_hash == offers_table.c.code_hash
@@ -273,9 +349,88 @@ class IssuerStore:
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
+            if row is None:
+                return None
+            remaining = conn.execute(
+                sa.select(offer_items_table.c.configuration_id)
+                .where(
+                    offer_items_table.c.code_hash == row.code_hash,
+                    offer_items_table.c.issued_at.is_(None),
+                )
+                .order_by(offer_items_table.c.configuration_id)
+            ).scalars()
+            ids = tuple(str(cid) for cid in remaining)
+        return Offer(
+            code_hash=str(row.code_hash),
+            tenant_id=None if row.tenant_id is None else str(row.tenant_id),
+            configuration_ids=ids,
+            claims=json.loads(row.claims),
+        )
+
+    def use_item(self, offer: Offer, configuration_id: str) -> bool:
+        """Mark one configuration of ``offer`` issued; ``False`` if it already was (a replay)."""
+        with self._engine.begin() as conn:
+            count = conn.execute(
+                offer_items_table.update()
+                .where(
+                    offer_items_table.c.code_hash == offer.code_hash,
+                    offer_items_table.c.configuration_id == configuration_id,
+                    offer_items_table.c.issued_at.is_(None),
+                )
+                .values(issued_at=int(time.time()))
+            ).rowcount
+        return bool(count == 1)
+
+    def record_issued(self, record: Issued) -> None:
+        """Store the issuance record and bind the status entry to the credential, atomically."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                issued_table.insert().values(
+                    anchor_hash=record.anchor_hash,
+                    credential_hash=record.credential_hash,
+                    credential_id=record.credential_id,
+                    salt=record.salt,
+                    tenant_id=record.tenant_id,
+                    type_id=record.type_id,
+                    format=record.format,
+                    list_id=record.list_id,
+                    idx=record.idx,
+                    issued_at=record.issued_at,
+                    ledger_index=record.ledger_index,
+                )
+            )
+            conn.execute(
+                status_entries_table.update()
+                .where(
+                    status_entries_table.c.list_id == record.list_id,
+                    status_entries_table.c.idx == record.idx,
+                    status_entries_table.c.credential_hash.is_(None),
+                )
+                .values(credential_hash=record.credential_hash)
+            )
+
+    def issued(
+        self, credential_hash: str | None = None, *, credential_id: str | None = None
+    ) -> Issued | None:
+        """The issuance record of the credential with ``credential_hash`` (or with the
+        ``id`` ``credential_id``), or ``None``."""
+        if credential_hash is not None:
+            where = issued_table.c.credential_hash == credential_hash
+        else:
+            where = issued_table.c.credential_id == credential_id
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(issued_table).where(where)).first()
         if row is None:
             return None
-        return Offer(configuration_id=row.configuration_id, claims=json.loads(row.claims))
+        return Issued(**{name: row._mapping[name] for name in Issued.__dataclass_fields__})
+
+    def issued_count(self, tenant_id: str | None = None) -> int:
+        """How many credentials were issued (by ``tenant_id``)."""
+        query = sa.select(sa.func.count()).select_from(issued_table)
+        if tenant_id is not None:
+            query = query.where(issued_table.c.tenant_id == tenant_id)
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def use_token(self, token: str) -> bool:
         """Mark an access token used; ``False`` if it was already used or has expired."""
@@ -420,6 +575,27 @@ class IssuerStore:
         if exists is not None:
             raise RevocationFinal(f"index {idx} of list {list_id} is revoked")
         raise StatusEntryUnknown(f"index {idx} of list {list_id} is not this credential's")
+
+    def indexes_with_status(self, list_id: str, status: int) -> list[int]:
+        """The indexes of ``list_id`` whose entry has ``status``."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(status_entries_table.c.idx).where(
+                    status_entries_table.c.list_id == list_id,
+                    status_entries_table.c.status == status,
+                )
+            ).scalars()
+            return [int(idx) for idx in rows]
+
+    def status_list_issuer(self, list_id: str) -> str | None:
+        """The issuer (DID) whose list ``list_id`` is, or ``None`` if there is no such list."""
+        with self._engine.connect() as conn:
+            value = conn.execute(
+                sa.select(status_lists_table.c.issuer).where(
+                    status_lists_table.c.list_id == list_id
+                )
+            ).scalar()
+        return None if value is None else str(value)
 
     def status_list(self, list_id: str) -> TokenStatusList | None:
         """The current Status List ``list_id`` (§4.1), or ``None`` if there is no such list."""

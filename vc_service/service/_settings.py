@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     #: The most entries one ``GET /ledger/entries`` page returns.
     page_size: int = Field(default=1000, ge=1, le=MAX_READ)
+    #: Create the demonstration tenants (two agencies, a bank) on a service with no agency.
+    demo: bool = False
 
     @field_validator("db_url")
     @classmethod
