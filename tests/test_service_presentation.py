@@ -1,8 +1,14 @@
-"""OID4VP 1.0 end to end over the ASGI app: the verifier's DCQL request, the wallet's answer."""
+"""OID4VP 1.0 end to end over the ASGI app: the verifier's DCQL request, the wallet's answer.
+
+Every test that talks to the service runs on SQLite and on PostgreSQL (a fresh schema); the
+request state is in the database (``_verifier_store``), so it also survives a restart.
+"""
 
 from __future__ import annotations
 
 import json
+import secrets
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,11 +16,16 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 from fastapi.testclient import TestClient
 
 import vc_service
 from vc_service.service import Settings, create_app
-from vc_service.service._verifier_api import router
+from vc_service.service._migrations import head_revision, migrate
+from vc_service.service._trust_checks import CHECK_NAMES
+from vc_service.service._verifier_store import AlreadyAnswered, VerifierStore, requests_table
+from vc_service.service._verifier_store import metadata as verifier_metadata
 from wallet_sdk import Wallet
 from wallet_sdk._oid4vp import RequestRefused, Summary, present
 
@@ -41,13 +52,36 @@ QUERY = {
 }
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a new schema of the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('vp') / 'vp.db'}"
+        return
+    require_or_skip(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    schema = f"vp_{secrets.token_hex(6)}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    tmp = tmp_path_factory.mktemp("vp")
-    settings = Settings(db_url=f"sqlite:///{tmp / 'vp.db'}", var_dir=tmp / "var")
-    app = create_app(settings)
-    app.include_router(router)
-    with TestClient(app) as test_client:
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="module")
+def client(db_url: str, var_dir: Path) -> Iterator[TestClient]:
+    settings = Settings(db_url=db_url, var_dir=var_dir)
+    with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
@@ -88,7 +122,20 @@ def test_verifier_sees_exactly_the_two_requested_of_eight_claims(
     status = client.get(f"/verifier/requests/{request_id}").json()
     assert status["status"] == "verified"
     assert status["claims"] == {"pid": {"given_name": "Ana", "birthdate": "1990-01-01"}}
-    assert {"nonce", "audience", "holder-binding"} <= {c["check"] for c in status["checks"]}
+    named = {c["check"]: c["result"] for c in status["checks"]}
+    assert list(named)[:8] == list(CHECK_NAMES)
+    assert named == {
+        "proof": "passed",
+        "holder_binding": "passed",
+        "nonce": "passed",
+        "audience": "passed",
+        "validity": "passed",
+        "status": "not_applicable",  # this locally issued credential has no status claim
+        "issuer_key": "passed",
+        "accreditation": "not_applicable",  # a did:key issuer is not on the ledger
+        "disclosure": "passed",
+    }
+    assert sorted(status["disclosed"]["pid"]) == ["/birthdate", "/given_name"]
 
 
 def _capture(client: TestClient, wallet: Wallet, link: str) -> dict[str, Any]:
@@ -135,6 +182,10 @@ def test_a_presentation_for_another_requests_nonce_is_rejected(
     status = client.get(f"/verifier/requests/{second_id}").json()
     assert status["status"] == "rejected" and status["error"]["check"] == "nonce"
     assert status["claims"] is None
+    results = {c["check"]: c["result"] for c in status["checks"]}
+    assert results["nonce"] == "failed"
+    assert set(results) == set(CHECK_NAMES)
+    assert {r for name, r in results.items() if name != "nonce"} == {"not_checked"}
     assert client.get(f"/verifier/requests/{first_id}").json()["status"] == "verified"
 
 
@@ -242,3 +293,127 @@ def _state(client: TestClient, request_id: str) -> str:
 def test_an_unknown_request_is_404(client: TestClient) -> None:
     assert client.get("/verifier/requests/nope").status_code == 404
     assert client.post("/verifier/responses/nope", data={"state": "x"}).status_code == 404
+
+
+# --------------------------------------------------------------------------- persistent state
+
+
+def test_a_request_survives_a_restart_of_the_service(
+    client: TestClient, db_url: str, var_dir: Path, wallet: Wallet
+) -> None:
+    request_id, link = _new_request(client)
+    # A second application on the same database and secret: what a restart sees.
+    with TestClient(create_app(Settings(db_url=db_url, var_dir=var_dir))) as restarted:
+        assert restarted.get(f"/verifier/requests/{request_id}").json()["status"] == "pending"
+        result = present(wallet, link, http=restarted, consent=_yes)
+        assert result.status_code == 200, result.response
+        assert restarted.get(f"/verifier/requests/{request_id}").json()["status"] == "verified"
+    assert client.get(f"/verifier/requests/{request_id}").json()["claims"] == {
+        "pid": {"given_name": "Ana", "birthdate": "1990-01-01"}
+    }
+
+
+def test_concurrent_answers_are_accepted_once(db_url: str, client: TestClient) -> None:
+    engine = sa.create_engine(db_url)
+    store = VerifierStore(engine)
+    row = store.create(QUERY)
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def answer() -> None:
+        barrier.wait()
+        try:
+            store.claim(row.id)
+            outcomes.append("won")
+        except AlreadyAnswered:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=answer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert sorted(outcomes) == ["refused"] * 5 + ["won"]
+
+
+def _expire(db_url: str, request_id: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            requests_table.update()
+            .where(requests_table.c.request_id == request_id)
+            .values(expires_at=0, retain_until=0)
+        )
+    engine.dispose()
+
+
+def test_an_expired_request_is_gone_and_purged(
+    client: TestClient, db_url: str, wallet: Wallet
+) -> None:
+    request_id, link = _new_request(client)
+    state = _state(client, request_id)
+    _expire(db_url, request_id)
+    assert client.get(f"/verifier/requests/{request_id}").status_code == 404
+    assert client.get(f"/verifier/requests/{request_id}/object").status_code == 404
+    answer = client.post(
+        f"/verifier/responses/{request_id}",
+        content=f"vp_token=%7B%7D&state={state}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 404
+    engine = sa.create_engine(db_url)
+    assert VerifierStore(engine).purge() >= 1
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.select(requests_table.c.request_id).where(requests_table.c.request_id == request_id)
+        ).first()
+    engine.dispose()
+    assert left is None
+
+
+def test_an_answered_request_serves_no_request_object(client: TestClient, wallet: Wallet) -> None:
+    request_id, link = _new_request(client)
+    present(wallet, link, http=client, consent=_yes)
+    again = client.get(f"/verifier/requests/{request_id}/object")
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+
+
+def _schema(url: str) -> list[tuple[str, str, str]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name LIKE 'verifier_%' "
+            "ORDER BY type, name"
+        ).all()
+    engine.dispose()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+def test_the_migration_creates_exactly_the_verifier_metadata(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    migrated = f"sqlite:///{tmp_path / 'migrated.db'}"
+    created = f"sqlite:///{tmp_path / 'created.db'}"
+    engine = sa.create_engine(migrated)
+    assert migrate(engine) == head_revision()
+    reference = sa.create_engine(created)
+    verifier_metadata.create_all(reference)
+    reference.dispose()
+    assert _schema(migrated) == _schema(created)
+    names = {name for _, name, _ in _schema(migrated)}
+    assert {"verifier_requests", "ix_verifier_requests_retain_until"} <= names
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": lambda o, name, type_, r, c: (
+                    type_ != "table" or name in verifier_metadata.tables
+                ),
+            },
+        )
+        assert compare_metadata(context, verifier_metadata) == []
+    engine.dispose()

@@ -1,24 +1,43 @@
 """The wallet's side of OpenID for Verifiable Presentations 1.0: answer one request.
 
-:func:`present` follows OID4VP 1.0 for a ``dc+sd-jwt`` request passed by reference:
+:func:`present` follows OID4VP 1.0 for a request passed by reference:
 
 1. parse the ``openid4vp://`` link (``client_id``, ``request_uri``; §5, RFC 9101 §5.2);
 2. fetch the Request Object and verify it: a JWT of ``typ`` ``oauth-authz-req+jwt`` (RFC 9101
    §4, §10.8) signed by the key of the ``did:key`` named by the ``decentralized_identifier:``
    Client Identifier Prefix (§5.9.3), whose ``client_id`` equals the link's (§5.10);
 3. match its DCQL query (§6) against the stored credentials (:mod:`._dcql`);
-4. show the holder a :class:`Summary` and ask ``consent``; nothing is sent without it;
-5. build one SD-JWT+KB per Credential Query revealing only the requested claims, bound to the
-   request's ``nonce`` and the ``client_id`` as audience (§14.1), and post ``vp_token`` (§8.1)
-   and ``state`` to ``response_uri`` (Response Mode ``direct_post``, §8.2).
+4. build one presentation per Credential Query, bound to the request's ``nonce`` and the
+   ``client_id`` as audience (§14.1):
+
+   * ``dc+sd-jwt``: an SD-JWT+KB revealing only the requested claims (Appendix B.3.6);
+   * ``ldp_vc``: a Verifiable Presentation (VCDM 2.0 §4.13) whose ``holder`` is the
+     credential's ``credentialSubject.id``, signed by that DID's key with an
+     ``eddsa-rdfc-2022`` proof of purpose ``authentication``, ``challenge`` = nonce and
+     ``domain`` = client_id (Appendix B.1.3.2, VC Data Integrity 1.0 §2.1). A ``bbs-2023``
+     credential is replaced by a derived credential revealing the requested claims and
+     ``credentialSubject.id`` (the holder binding) besides what the issuer made mandatory. An
+     ``eddsa-rdfc-2022`` credential signs the whole document and is shown whole: the summary
+     says so and lists every claim it carries;
+
+5. show the holder a :class:`Summary` of exactly what each presentation reveals and ask
+   ``consent``; nothing is sent without it;
+6. post ``vp_token`` (§8.1) and ``state`` to ``response_uri`` (Response Mode ``direct_post``,
+   §8.2).
+
+An ``ldp_vc`` is canonicalized with its JSON-LD contexts. A Chancery credential type's context
+is derived from the type's ledger entry (:mod:`._ledger`); when this process has not learned it
+yet (a new process presenting a credential received earlier), it is learned from the ledger at
+``ledger`` (default: the origin serving the Request Object).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +46,10 @@ import httpx
 import vc_service
 from vc_service._jose import decode_jws, verify_jws
 
-from ._dcql import match_dcql
+from ._dcql import CredentialMatch, match_dcql, pointer
 from ._errors import Error, InvalidInput
-from ._wallet import Wallet
+from ._ledger import learn_credential_types, unknown_contexts
+from ._wallet import StoredCredential, Wallet
 
 __all__ = ["PresentationResult", "RequestRefused", "SharedClaims", "Summary", "present"]
 
@@ -42,13 +62,21 @@ class RequestRefused(Error):
 
 @dataclass(frozen=True)
 class SharedClaims:
-    """What goes to the verifier from one stored credential."""
+    """What goes to the verifier from one stored credential.
+
+    ``claims`` are the (JSON pointer, value) pairs the presentation reveals; ``requested`` the
+    pointers the verifier asked for. ``minimised`` is false when the credential cannot reveal
+    only some claims (an ``eddsa-rdfc-2022`` ``ldp_vc``): then every claim it carries goes.
+    """
 
     query_id: str
     credential_id: str
     credential_type: str | None
     issuer: str | None
     claims: tuple[tuple[str, Any], ...]  # (JSON pointer, value)
+    format: str = "dc+sd-jwt"
+    requested: tuple[str, ...] = ()
+    minimised: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,7 +95,14 @@ class Summary:
                 f"  from {shared.credential_type or 'credential'} {shared.credential_id}"
                 f" (issuer {shared.issuer or '-'}):"
             )
+            if not shared.minimised:
+                lines.append(
+                    "    this credential cannot show only some claims: ALL of these go"
+                    f" (asked for: {', '.join(shared.requested) or 'none'})"
+                )
             lines += [f"    {ptr} = {json.dumps(value)}" for ptr, value in shared.claims]
+            if shared.format == "ldp_vc":
+                lines.append("    with the issuer, the validity period and the status entry")
         lines.append(f"The answer goes to {self.response_uri}")
         return "\n".join(lines)
 
@@ -132,6 +167,7 @@ def present(
     *,
     http: httpx.Client,
     consent: Callable[[Summary], bool],
+    ledger: str | None = None,
 ) -> PresentationResult:
     """Answer the OID4VP 1.0 request behind ``request_uri_link`` (see the module docstring).
 
@@ -147,43 +183,38 @@ def present(
     if fetched.status_code != 200:
         raise RequestRefused(f"fetching the Request Object answered {fetched.status_code}")
     claims = _verified_request(fetched.text.strip(), client_id)
+    stored = [wallet.get(i.id) for i in wallet.list()]
+    _learn_contexts(http, stored, ledger or _origin(request_uri))
     try:
-        matches = match_dcql(claims.get("dcql_query"), [wallet.get(i.id) for i in wallet.list()])
+        matches = match_dcql(claims.get("dcql_query"), stored)
     except InvalidInput as exc:
         raise RequestRefused(f"the DCQL query is not supported: {exc}") from exc
-    summary = Summary(
-        client_id=client_id,
-        response_uri=claims["response_uri"],
-        credentials=tuple(
+    vp_token: dict[str, list[Any]] = {}
+    shared: list[SharedClaims] = []
+    for query_id, found in matches.items():
+        if found.credential.format == "ldp_vc":
+            presentation, revealed = _ldp_presentation(wallet, found, claims["nonce"], client_id)
+            vp_token[query_id] = [presentation]
+        else:
+            vp_token[query_id] = [_sd_jwt_presentation(wallet, found, claims["nonce"], client_id)]
+            revealed = tuple(zip(found.pointers, found.values, strict=True))
+        shared.append(
             SharedClaims(
-                query_id=m.query_id,
-                credential_id=m.credential.id,
-                credential_type=m.credential.types[0] if m.credential.types else None,
-                issuer=m.credential.issuer,
-                claims=tuple(zip(m.pointers, m.values, strict=True)),
+                query_id=query_id,
+                credential_id=found.credential.id,
+                credential_type=_type_name(found.credential),
+                issuer=found.credential.issuer,
+                claims=revealed,
+                format=found.credential.format,
+                requested=found.pointers,
+                minimised=found.credential.cryptosuite != "eddsa-rdfc-2022",
             )
-            for m in matches.values()
-        ),
+        )
+    summary = Summary(
+        client_id=client_id, response_uri=claims["response_uri"], credentials=tuple(shared)
     )
     if not consent(summary):
         return PresentationResult(summary, sent=False)
-    vp_token: dict[str, list[str]] = {}
-    for query_id, found in matches.items():
-        stored = found.credential
-        cnf = (stored.claims or {}).get("cnf")
-        if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
-            raise InvalidInput(f"credential {stored.id} has no holder key to bind a presentation")
-        if not isinstance(stored.credential, str):
-            raise InvalidInput(f"credential {stored.id} is not a compact SD-JWT")
-        vp_token[query_id] = [
-            vc_service.present_sd_jwt(
-                stored.credential,
-                reveal=found.pointers,
-                holder_key=wallet.key(cnf["jwk"]),
-                nonce=claims["nonce"],
-                audience=client_id,
-            )
-        ]
     form = {"vp_token": json.dumps(vp_token), "state": claims["state"]}
     try:
         answer = http.post(claims["response_uri"], data=form)
@@ -194,3 +225,86 @@ def present(
     except ValueError:
         body = answer.text
     return PresentationResult(summary, sent=True, status_code=answer.status_code, response=body)
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _learn_contexts(http: httpx.Client, stored: list[StoredCredential], ledger: str) -> None:
+    """Learn the credential-type contexts of stored ``ldp_vc`` credentials this process lacks."""
+    if any(
+        isinstance(c.credential, Mapping) and unknown_contexts(c.credential)
+        for c in stored
+        if c.format == "ldp_vc"
+    ):
+        learn_credential_types(http, ledger)
+
+
+def _type_name(stored: StoredCredential) -> str | None:
+    # The most specific type: VCDM lists VerifiableCredential first.
+    names = [t for t in stored.types if t != "VerifiableCredential"]
+    return names[-1] if names else (stored.types[0] if stored.types else None)
+
+
+def _sd_jwt_presentation(wallet: Wallet, found: CredentialMatch, nonce: str, audience: str) -> str:
+    """An SD-JWT+KB revealing the requested claims (OID4VP 1.0 Appendix B.3.6)."""
+    stored = found.credential
+    cnf = (stored.claims or {}).get("cnf")
+    if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
+        raise InvalidInput(f"credential {stored.id} has no holder key to bind a presentation")
+    if not isinstance(stored.credential, str):
+        raise InvalidInput(f"credential {stored.id} is not a compact SD-JWT")
+    return vc_service.present_sd_jwt(
+        stored.credential,
+        reveal=found.pointers,
+        holder_key=wallet.key(cnf["jwk"]),
+        nonce=nonce,
+        audience=audience,
+    )
+
+
+def _subject_leaves(node: Any, at: tuple[str | int, ...]) -> list[tuple[str, Any]]:
+    if isinstance(node, Mapping) and node:
+        return [x for k, v in node.items() for x in _subject_leaves(v, (*at, k))]
+    if isinstance(node, list) and node:
+        return [x for i, v in enumerate(node) for x in _subject_leaves(v, (*at, i))]
+    return [(pointer(at), node)]
+
+
+def _ldp_presentation(
+    wallet: Wallet, found: CredentialMatch, nonce: str, domain: str
+) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
+    """A Data Integrity Verifiable Presentation of one ``ldp_vc`` (OID4VP 1.0 Appendix B.1.3.2),
+    and the (pointer, value) pairs of the subject's claims it reveals."""
+    stored = found.credential
+    document = stored.credential
+    if not isinstance(document, Mapping):
+        raise InvalidInput(f"credential {stored.id} is not a JSON credential")
+    subject = document.get("credentialSubject")
+    holder = subject.get("id") if isinstance(subject, Mapping) else None
+    if not isinstance(holder, str) or stored.holder is None:
+        raise InvalidInput(f"credential {stored.id} names no holder DID to bind a presentation")
+    key = wallet.key(stored.holder)
+    if key.type != "ed25519":
+        raise InvalidInput("ldp_vc presentations are signed with an Ed25519 holder key")
+    shown: dict[str, Any]
+    if stored.cryptosuite == "bbs-2023":
+        # Reveal what was asked and the subject's DID: the verifier checks that the DID signed
+        # the presentation (holder binding), which a derived proof cannot do by itself.
+        pointers = list(dict.fromkeys([*found.pointers, "/credentialSubject/id"]))
+        shown = vc_service.derive_bbs_proof(document, selective_pointers=pointers)
+    else:
+        shown = copy.deepcopy(dict(document))
+    presentation = vc_service.create_presentation([shown], holder=holder)
+    signed = vc_service.add_proof(
+        presentation,
+        key,
+        cryptosuite="eddsa-rdfc-2022",
+        verification_method=f"{holder}#{key.multikey()}",
+        proof_purpose="authentication",
+        challenge=nonce,
+        domain=domain,
+    )
+    return signed, tuple(_subject_leaves(shown.get("credentialSubject"), ("credentialSubject",)))

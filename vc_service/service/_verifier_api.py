@@ -15,9 +15,10 @@ OpenID for Verifiable Presentations 1.0 (OID4VP):
   disclose exactly the claims its Credential Query asked for. One response per request;
 * ``GET /verifier/requests/{id}`` reports ``pending`` / ``verified`` / ``rejected``.
 
-Request state is kept in memory in this slice (a dict under a lock, entries expiring after
-:data:`REQUEST_TTL`): a restart forgets open requests. The verifier key is generated on first use
-and stored sealed with the ledger secret in the ledger's settings table, like the root key.
+Request state is in the service's database (:mod:`._verifier_store`): a request survives a
+restart, expires after :data:`REQUEST_TTL`, and is answered at most once. The verifier key is
+generated on first use and stored sealed with the ledger secret in the ledger's settings table,
+like the root key.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import secrets
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import nacl.exceptions
@@ -36,18 +39,36 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
 
-from vc_service._errors import Error, InvalidInput, VerificationError
+from vc_service._errors import (
+    Error,
+    HolderBindingError,
+    InvalidCredential,
+    InvalidInput,
+    VerificationError,
+)
 from vc_service._jose import sign_jws
+from vc_service._jsonld import expand
 from vc_service._keys import Key
-from vc_service._verify import verify
+from vc_service._verify import VerificationResult, verify
 from vc_service.ledger._ledger import LedgerError, load_secret
 from vc_service.ledger._store import meta_table
 
 from ._errors import NotFound
-from ._issuer_api import IssuerDep, LocalStatusSource
+from ._issuer_api import IssuerDep, IssuerService, LocalStatusSource, register_ledger_types
 from ._ledger_api import LedgerDep
+from ._ledger_service import LedgerService
 from ._settings import Settings, get_settings
+from ._trust_checks import (
+    CHECK_NAMES,
+    NamedCheck,
+    accreditation_check,
+    issuer_key_check,
+    ordered,
+    signed_by,
+)
+from ._verifier_store import REQUEST_TTL, AlreadyAnswered, RequestRow, VerifierStore
 
 __all__ = [
     "REQUEST_TTL",
@@ -58,8 +79,6 @@ __all__ = [
     "router",
 ]
 
-#: Seconds a request stays answerable (and its outcome readable).
-REQUEST_TTL = 600
 #: The ledger settings row holding the sealed verifier key.
 VERIFIER_KEY_META = "service.verifier_key_sealed"
 _VERIFIER_KEY_LABEL = b"chancery verifier private JWK v1\n"
@@ -68,6 +87,9 @@ _MAX_BODY = 1024 * 1024
 _MAX_QUERY_BYTES = 16 * 1024
 # SD-JWT VC §3.2.2 claims that are always in the clear: not "disclosed" claims.
 _REGISTERED = frozenset({"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status"})
+
+#: vc_service.verify's check names that this outcome calls otherwise.
+_CHECK_ALIASES = {"selective-disclosure": "disclosure"}
 
 router = APIRouter(tags=["verifier"])
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -91,29 +113,41 @@ class RequestCreated(BaseModel):
 
 
 class RequestStatus(BaseModel):
-    """The outcome of a request, for the relying party."""
+    """The outcome of a request, for the relying party (``specs/http-api.md`` §8.4).
+
+    ``claims``: per Credential Query id, the requested claims as disclosed (nothing else is
+    kept). ``disclosed``: per query, the JSON pointers of every claim the presentation revealed
+    (an ``eddsa-rdfc-2022`` credential reveals all of its claims). ``checks``: every check by
+    name, per query (``{"check", "result", "detail", "query"}``; ``result`` is ``passed``,
+    ``failed``, ``not_applicable`` or ``not_checked``). ``error``: the failed check.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     id: str
     status: Literal["pending", "verified", "rejected"]
     claims: dict[str, Any] | None = None
+    disclosed: dict[str, list[str]] | None = None
     checks: list[dict[str, str]] = []
     error: dict[str, str] | None = None
 
 
 # ------------------------------------------------------------------------------ the DCQL query
 
+Path = tuple[str | int, ...]
+
 
 @dataclass(frozen=True)
 class _CredentialQuery:
     id: str
+    format: Literal["dc+sd-jwt", "ldp_vc"]
     vct_values: tuple[str, ...] | None
-    paths: tuple[tuple[str | int, ...], ...]
+    type_values: tuple[frozenset[str], ...] | None
+    paths: tuple[Path, ...]
     values: tuple[tuple[Any, ...] | None, ...]
 
 
-def _path(value: Any, where: str) -> tuple[str | int, ...]:
+def _path(value: Any, where: str) -> Path:
     if not isinstance(value, list) or not value:
         raise InvalidInput(f"{where}.path must be a non-empty array (OID4VP 1.0 §7)")
     for part in value:
@@ -124,8 +158,35 @@ def _path(value: Any, where: str) -> tuple[str | int, ...]:
     return tuple(value)
 
 
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{where} must be a non-empty array of strings")
+    return tuple(value)
+
+
+def _meta(entry: dict[str, Any], fmt: str, where: str) -> tuple[Any, Any]:
+    """``meta`` (§6.1): ``vct_values`` for SD-JWT VC (Appendix B.3.5), ``type_values`` for W3C
+    VCs (Appendix B.1.1, required there)."""
+    meta = entry.get("meta")
+    allowed = "vct_values" if fmt == "dc+sd-jwt" else "type_values"
+    if not isinstance(meta, dict) or set(meta) - {allowed}:
+        raise InvalidInput(f"{where}.meta must be an object with at most {allowed!r}")
+    if fmt == "dc+sd-jwt":
+        vct = meta.get("vct_values")
+        return (None if vct is None else _strings(vct, f"{where}.meta.vct_values")), None
+    types = meta.get("type_values")
+    if not isinstance(types, list) or not types:
+        raise InvalidInput(
+            f"{where}.meta.type_values must be a non-empty array of type arrays (Appendix B.1.1)"
+        )
+    return None, tuple(
+        frozenset(_strings(t, f"{where}.meta.type_values[{i}]")) for i, t in enumerate(types)
+    )
+
+
 def _parse_query(query: dict[str, Any]) -> tuple[_CredentialQuery, ...]:
-    """The subset of DCQL (OID4VP 1.0 §6.1, §6.3) this verifier asks with: ``dc+sd-jwt``."""
+    """The subset of DCQL (OID4VP 1.0 §6.1, §6.3) this verifier asks with: Credential Queries
+    for ``dc+sd-jwt`` (Appendix B.3) and ``ldp_vc`` (Appendix B.1)."""
     if set(query) != {"credentials"}:
         raise InvalidInput("dcql_query: only 'credentials' is supported")
     credentials = query["credentials"]
@@ -145,16 +206,10 @@ def _parse_query(query: dict[str, Any]) -> tuple[_CredentialQuery, ...]:
             or not all(c.isascii() and (c.isalnum() or c in "_-") for c in cid)
         ):
             raise InvalidInput(f"{where}.id must be 1-64 characters of A-Z, a-z, 0-9, _, -")
-        if entry.get("format") != "dc+sd-jwt":
-            raise InvalidInput(f"{where}.format: only 'dc+sd-jwt' is supported")
-        meta = entry.get("meta")
-        if not isinstance(meta, dict) or set(meta) - {"vct_values"}:
-            raise InvalidInput(f"{where}.meta must be an object with at most 'vct_values'")
-        vct = meta.get("vct_values")
-        if vct is not None and (
-            not isinstance(vct, list) or not vct or not all(isinstance(v, str) for v in vct)
-        ):
-            raise InvalidInput(f"{where}.meta.vct_values must be a non-empty array of strings")
+        fmt = entry.get("format")
+        if fmt != "dc+sd-jwt" and fmt != "ldp_vc":
+            raise InvalidInput(f"{where}.format: only 'dc+sd-jwt' and 'ldp_vc' are supported")
+        vct, types = _meta(entry, fmt, where)
         claims = entry.get("claims", [])
         if not isinstance(claims, list) or ("claims" in entry and not claims):
             raise InvalidInput(f"{where}.claims must be a non-empty array")
@@ -168,7 +223,7 @@ def _parse_query(query: dict[str, Any]) -> tuple[_CredentialQuery, ...]:
             if wanted is not None and (not isinstance(wanted, list) or not wanted):
                 raise InvalidInput(f"{cwhere}.values must be a non-empty array")
             values.append(tuple(wanted) if wanted is not None else None)
-        out.append(_CredentialQuery(cid, tuple(vct) if vct else None, tuple(paths), tuple(values)))
+        out.append(_CredentialQuery(cid, fmt, vct, types, tuple(paths), tuple(values)))
     if len({c.id for c in out}) != len(out):
         raise InvalidInput("dcql_query: Credential Query ids must be unique")
     return tuple(out)
@@ -177,7 +232,7 @@ def _parse_query(query: dict[str, Any]) -> tuple[_CredentialQuery, ...]:
 _MISSING = object()
 
 
-def _select(claims: Any, path: tuple[str | int, ...]) -> Any:
+def _select(claims: Any, path: Path) -> Any:
     node = claims
     for part in path:
         if isinstance(part, str) and isinstance(node, dict) and part in node:
@@ -189,34 +244,72 @@ def _select(claims: Any, path: tuple[str | int, ...]) -> Any:
     return node
 
 
-def _extra(node: Any, at: tuple[str | int, ...], wanted: set[tuple[str | int, ...]]) -> list[str]:
+def _pointer(path: Path) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _extra(node: Any, at: Path, wanted: set[Path], registered: frozenset[str]) -> list[str]:
     """Paths under ``at`` that were disclosed but not asked for."""
     if at in wanted:
         return []
     if not any(w[: len(at)] == at for w in wanted):
-        return ["/" + "/".join(str(p) for p in at)]
+        return [_pointer(at)]
     extra: list[str] = []
     if isinstance(node, dict):
         for name, value in node.items():
-            if at or name not in _REGISTERED:
-                extra += _extra(value, (*at, name), wanted)
+            if at or name not in registered:
+                extra += _extra(value, (*at, name), wanted, registered)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            extra += _extra(value, (*at, index), wanted)
+            extra += _extra(value, (*at, index), wanted, registered)
     return extra
 
 
-def _disclosed_exactly(query: _CredentialQuery, claims: dict[str, Any]) -> dict[str, Any]:
-    """Check a verified credential's claims against its Credential Query; the user claims."""
-    if query.vct_values is not None and claims.get("vct") not in query.vct_values:
-        raise InvalidInput(f"{query.id}: the credential's vct is not one the query asked for")
+def _leaves(node: Any, at: Path) -> list[str]:
+    """The JSON pointers of every value under ``at`` (objects and arrays descended into)."""
+    if isinstance(node, dict) and node:
+        return [p for name, value in node.items() for p in _leaves(value, (*at, name))]
+    if isinstance(node, list) and node:
+        return [p for index, value in enumerate(node) for p in _leaves(value, (*at, index))]
+    return [_pointer(at)]
+
+
+def _project(node: Any, paths: list[Path]) -> Any:
+    """``node`` restricted to ``paths`` (array elements not asked for are left out)."""
+    if any(not path for path in paths):
+        return node
+    if isinstance(node, dict):
+        out = {}
+        for name, value in node.items():
+            below = [p[1:] for p in paths if p[0] == name]
+            if below:
+                out[name] = _project(value, below)
+        return out
+    if isinstance(node, list):
+        return [
+            _project(value, [p[1:] for p in paths if p[0] == index])
+            for index, value in enumerate(node)
+            if any(p[0] == index for p in paths)
+        ]
+    return node
+
+
+def _requested(query: _CredentialQuery, claims: Mapping[str, Any]) -> None:
+    """Every requested claim is there, with a value the query accepts (§6.3, §6.4)."""
     for path, values in zip(query.paths, query.values, strict=True):
         value = _select(claims, path)
         if value is _MISSING:
             raise InvalidInput(f"{query.id}: the requested claim {list(path)} was not disclosed")
         if values is not None and value not in values:
             raise InvalidInput(f"{query.id}: the claim {list(path)} has a value not asked for")
-    extra = _extra(claims, (), set(query.paths))
+
+
+def _disclosed_exactly(query: _CredentialQuery, claims: dict[str, Any]) -> dict[str, Any]:
+    """Check a verified SD-JWT VC's claims against its Credential Query; the user claims."""
+    if query.vct_values is not None and claims.get("vct") not in query.vct_values:
+        raise InvalidInput(f"{query.id}: the credential's vct is not one the query asked for")
+    _requested(query, claims)
+    extra = _extra(claims, (), set(query.paths), _REGISTERED)
     if extra:
         # Data minimisation: a response revealing more than asked is refused, so a verifier
         # never stores personal data it did not request.
@@ -227,58 +320,6 @@ def _disclosed_exactly(query: _CredentialQuery, claims: dict[str, Any]) -> dict[
 # ------------------------------------------------------------------------------ state
 
 
-@dataclass
-class _Request:
-    id: str
-    nonce: str
-    state: str
-    query: tuple[_CredentialQuery, ...]
-    dcql_query: dict[str, Any]
-    expires: float
-    status: Literal["pending", "verified", "rejected"] = "pending"
-    answered: bool = False
-    claims: dict[str, Any] | None = None
-    checks: list[dict[str, str]] = field(default_factory=list)
-    error: dict[str, str] | None = None
-
-
-class _Requests:
-    """In-memory request state: a dict guarded by a lock, entries expiring after the TTL."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._items: dict[str, _Request] = {}
-
-    def add(self, item: _Request) -> None:
-        with self.lock:
-            self._purge()
-            self._items[item.id] = item
-
-    def get(self, request_id: str) -> _Request:
-        with self.lock:
-            self._purge()
-            item = self._items.get(request_id)
-        if item is None:
-            raise NotFound("no such verification request (unknown or expired)")
-        return item
-
-    def claim(self, request_id: str) -> _Request:
-        """Mark the request answered; a second answer (a replay) is refused with 409."""
-        with self.lock:
-            item = self._items.get(request_id)
-            if item is None or item.expires < time.monotonic():
-                raise NotFound("no such verification request (unknown or expired)")
-            if item.answered:
-                raise HTTPException(409, "this request was already answered")
-            item.answered = True
-            return item
-
-    def _purge(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, v in self._items.items() if v.expires < now]:
-            del self._items[key]
-
-
 _init_lock = threading.Lock()
 
 
@@ -286,7 +327,7 @@ _init_lock = threading.Lock()
 class _Verifier:
     key: Key
     client_id: str
-    requests: _Requests
+    store: VerifierStore
 
 
 def _seal(key: Key, secret: bytes) -> bytes:
@@ -326,13 +367,14 @@ def _verifier_key(service: Any, settings: Settings) -> Key:
 
 
 def get_verifier(request: Request, service: LedgerDep, settings: SettingsDep) -> _Verifier:
-    """The application's verifier (key and request state), made on first use."""
+    """The application's verifier (key and request store), made on first use."""
     state = request.app.state
     with _init_lock:
         verifier = getattr(state, "verifier", None)
         if not isinstance(verifier, _Verifier):
             key = _verifier_key(service, settings)
-            verifier = _Verifier(key, "decentralized_identifier:" + key.did_key(), _Requests())
+            store = VerifierStore(service.ledger.store.engine)
+            verifier = _Verifier(key, "decentralized_identifier:" + key.did_key(), store)
             state.verifier = verifier
     return verifier
 
@@ -344,6 +386,13 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _load(verifier: _Verifier, request_id: str) -> RequestRow:
+    row = verifier.store.get(request_id)
+    if row is None:
+        raise NotFound("no such verification request (unknown or expired)")
+    return row
+
+
 # ------------------------------------------------------------------------------ endpoints
 
 
@@ -352,41 +401,35 @@ def create_request(body: CreateRequest, request: Request, verifier: VerifierDep)
     """Create an OID4VP request for a DCQL query; the link carries it by reference (§5.10)."""
     if len(json.dumps(body.dcql_query)) > _MAX_QUERY_BYTES:
         raise InvalidInput("dcql_query is too large")
-    query = _parse_query(body.dcql_query)
-    item = _Request(
-        id=secrets.token_urlsafe(16),
-        nonce=secrets.token_urlsafe(24),
-        state=secrets.token_urlsafe(16),
-        query=query,
-        dcql_query=body.dcql_query,
-        expires=time.monotonic() + REQUEST_TTL,
-    )
-    verifier.requests.add(item)
+    _parse_query(body.dcql_query)
+    verifier.store.purge()
+    row = verifier.store.create(body.dcql_query)
     params = {
         "client_id": verifier.client_id,
-        "request_uri": f"{_base(request)}/verifier/requests/{item.id}/object",
+        "request_uri": f"{_base(request)}/verifier/requests/{row.id}/object",
     }
     link = "openid4vp://?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-    return RequestCreated(id=item.id, request_uri_link=link)
+    return RequestCreated(id=row.id, request_uri_link=link)
 
 
 @router.get("/verifier/requests/{request_id}/object")
 def request_object(request_id: str, request: Request, verifier: VerifierDep) -> Response:
     """The signed Request Object (RFC 9101 §4; OID4VP 1.0 §5, §5.9.3, §8.2)."""
-    item = verifier.requests.get(request_id)
-    now = int(time.time())
+    row = _load(verifier, request_id)
+    if row.answered_at is not None:
+        raise HTTPException(409, "this request was already answered")
     payload = {
         "iss": verifier.client_id,
         "aud": "https://self-issued.me/v2",  # OID4VP 1.0 §5.8: the static audience
-        "iat": now,
-        "exp": now + REQUEST_TTL,
+        "iat": int(time.time()),
+        "exp": row.expires_at,
         "client_id": verifier.client_id,
         "response_type": "vp_token",
         "response_mode": "direct_post",
-        "response_uri": f"{_base(request)}/verifier/responses/{item.id}",
-        "nonce": item.nonce,
-        "state": item.state,
-        "dcql_query": item.dcql_query,
+        "response_uri": f"{_base(request)}/verifier/responses/{row.id}",
+        "nonce": row.nonce,
+        "state": row.state,
+        "dcql_query": row.dcql_query,
     }
     did = verifier.key.did_key()
     kid = did + "#" + did.removeprefix("did:key:")
@@ -409,8 +452,12 @@ def _form(raw: bytes, content_type: str) -> dict[str, str]:
     return form
 
 
-def _vp_token(text: str | None, queries: tuple[_CredentialQuery, ...]) -> dict[str, str]:
-    """Parse ``vp_token`` (OID4VP 1.0 §8.1): one presentation per Credential Query."""
+def _vp_token(
+    text: str | None, queries: tuple[_CredentialQuery, ...]
+) -> dict[str, str | dict[str, Any]]:
+    """Parse ``vp_token`` (OID4VP 1.0 §8.1): one presentation per Credential Query, a compact
+    SD-JWT+KB for ``dc+sd-jwt`` (Appendix B.3.6) and a JSON-LD Verifiable Presentation object
+    for ``ldp_vc`` (Appendix B.1.3.2)."""
     if text is None:
         raise InvalidInput("the response has no 'vp_token'")
     try:
@@ -424,77 +471,270 @@ def _vp_token(text: str | None, queries: tuple[_CredentialQuery, ...]) -> dict[s
         raise InvalidInput(
             f"'vp_token' must answer exactly the Credential Queries {sorted(expected)}"
         )
-    out = {}
-    for query_id, presentations in token.items():
+    out: dict[str, str | dict[str, Any]] = {}
+    for query in queries:
+        presentations = token[query.id]
+        kind = str if query.format == "dc+sd-jwt" else dict
         if (
             not isinstance(presentations, list)
             or len(presentations) != 1
-            or not isinstance(presentations[0], str)
+            or not isinstance(presentations[0], kind)
         ):
-            raise InvalidInput(f"'vp_token.{query_id}' must be an array of one presentation")
-        out[query_id] = presentations[0]
+            shape = "a compact SD-JWT" if kind is str else "a JSON presentation object"
+            raise InvalidInput(
+                f"'vp_token.{query.id}' must be an array of one presentation, {shape}"
+            )
+        out[query.id] = presentations[0]
     return out
+
+
+def _expanded_types(document: Mapping[str, Any]) -> frozenset[str]:
+    """The credential's ``type`` as absolute IRIs: JSON-LD expansion with the pinned contexts
+    (OID4VP 1.0 Appendix B.1.1 compares the fully expanded types)."""
+    expanded = expand({k: v for k, v in document.items() if k != "proof"})
+    node = expanded[0] if expanded and isinstance(expanded[0], dict) else {}
+    types = node.get("@type", [])
+    return frozenset(t for t in types if isinstance(t, str))
+
+
+@dataclass(frozen=True)
+class _Presented:
+    """One verified presentation: what the relying party gets, and what was revealed."""
+
+    result: VerificationResult
+    credential: VerificationResult
+    claims: dict[str, Any]
+    disclosed: list[str]
+    notes: list[tuple[str, str]]
+
+
+def _sd_jwt_presented(query: _CredentialQuery, result: VerificationResult) -> _Presented:
+    if result.format != "dc+sd-jwt" or result.kind != "presentation":
+        raise InvalidInput(f"{query.id}: not an SD-JWT VC presentation with Key Binding")
+    claims = _disclosed_exactly(query, result.claims)
+    disclosed = [p for name, value in claims.items() for p in _leaves(value, (name,))]
+    return _Presented(result, result, claims, disclosed, [])
+
+
+def _ldp_presented(
+    query: _CredentialQuery, presentation: Mapping[str, Any], result: VerificationResult
+) -> _Presented:
+    """Check a verified Data Integrity presentation against an ``ldp_vc`` Credential Query.
+
+    OID4VP 1.0 Appendix B.1.3.2: the presentation's proof is bound to the request (``challenge``
+    = nonce, ``domain`` = client_id; :func:`vc_service.verify` checked both). Holder binding:
+    the presentation's ``holder`` signed it (checked by ``verify``) and must be the credential's
+    ``credentialSubject.id``, the DID the issuer bound the credential to; otherwise anyone who
+    saw a credential could present it. A ``bbs-2023`` derived credential must therefore reveal
+    ``credentialSubject.id`` (``specs/wallet.md`` §6).
+    """
+    entries = presentation.get("verifiableCredential")
+    if result.kind != "presentation" or not isinstance(entries, list | dict):
+        raise InvalidInput(f"{query.id}: not a verifiable presentation of a credential")
+    if (isinstance(entries, list) and len(entries) != 1) or len(result.credentials) != 1:
+        raise InvalidInput(f"{query.id}: the presentation must hold exactly one credential")
+    credential = result.credentials[0]
+    document = credential.claims
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict):
+        raise InvalidCredential(
+            "the credential must have one credentialSubject object", path="/credentialSubject"
+        )
+    subject_id = subject.get("id")
+    if not isinstance(subject_id, str):
+        raise HolderBindingError(
+            "the credential does not reveal credentialSubject.id: the presentation cannot be "
+            "bound to the credential's holder"
+        )
+    if result.holder != subject_id:
+        raise HolderBindingError(
+            f"the presentation is made by {str(result.holder)[:80]!r}, not by the credential's "
+            f"subject {subject_id[:80]!r}"
+        )
+    assert query.type_values is not None  # noqa: S101 - an ldp_vc query always has them
+    types = _expanded_types(document)
+    if not any(wanted <= types for wanted in query.type_values):
+        raise InvalidInput(f"{query.id}: the credential's type is not one the query asked for")
+    _requested(query, document)
+    claims_view = {"credentialSubject": {k: v for k, v in subject.items() if k != "id"}}
+    disclosed = [
+        p
+        for name, value in claims_view["credentialSubject"].items()
+        for p in _leaves(value, ("credentialSubject", name))
+    ]
+    extra = _extra(claims_view, (), set(query.paths), frozenset())
+    notes = [("holder_binding", f"the presentation is signed by credentialSubject.id {subject_id}")]
+    if credential.format == "bbs-2023":
+        if extra:
+            # Data minimisation, as for SD-JWT: a derived proof can reveal just what was asked.
+            raise InvalidInput(f"{query.id}: claims disclosed without being asked for: {extra}")
+        notes.append(("disclosure", "bbs-2023 derived proof: only the requested claims"))
+    elif extra:
+        # eddsa-rdfc-2022 signs the whole credential: it cannot be minimised, so the wallet
+        # shows it all (the holder consented to that). Only the requested claims are kept.
+        notes.append(
+            ("disclosure", f"{credential.format}: whole credential shown, not kept: {extra}")
+        )
+    claims = _project(document, list(query.paths))
+    return _Presented(result, credential, claims, disclosed, notes)
+
+
+def _named_checks(
+    presented: _Presented,
+    presentation: str | Mapping[str, Any],
+    ledger: LedgerService,
+) -> list[NamedCheck]:
+    """Every check of :data:`CHECK_NAMES` (and ``disclosure``) for one verified presentation.
+
+    From :func:`vc_service.verify`'s checks (its names with ``_`` for ``-``), the holder-binding
+    and disclosure findings above, and the ledger checks ``issuer_key`` and ``accreditation``
+    (:mod:`._trust_checks`), which raise when they fail.
+    """
+    performed: dict[str, list[str]] = {}
+    skipped: dict[str, str] = {}
+    results = [presented.result]
+    if presented.credential is not presented.result:
+        results.append(presented.credential)
+    for result in results:
+        for check in result.checks:
+            name = _CHECK_ALIASES.get(check.name, check.name.replace("-", "_"))
+            performed.setdefault(name, []).append(check.detail)
+        for check in result.not_checked:
+            skipped.setdefault(check.name.replace("-", "_"), check.detail)
+    for name, detail in presented.notes:
+        performed[name] = [detail]
+    credential: str | Mapping[str, Any]
+    if isinstance(presentation, str):
+        credential = presentation
+    else:
+        credential = presented.credential.claims
+    signer = signed_by(credential, datetime.now(UTC))
+    named = [
+        issuer_key_check(signer, ledger.resolver),
+        accreditation_check(signer, ledger.state()),
+    ]
+    for name in (*CHECK_NAMES, "disclosure"):
+        if name in ("issuer_key", "accreditation"):
+            continue
+        if name in performed:
+            named.append(NamedCheck(name, "passed", "; ".join(performed[name])))
+        elif name in skipped:
+            named.append(NamedCheck(name, "not_checked", skipped[name]))
+        elif name == "status":
+            named.append(NamedCheck(name, "not_applicable", "the credential has no status entry"))
+        else:
+            named.append(NamedCheck(name, "not_checked", "not made for this format"))
+    return ordered(named)
+
+
+def _answer(
+    verifier: _Verifier,
+    issuer: IssuerService,
+    ledger: LedgerService,
+    request_id: str,
+    raw: bytes,
+    content_type: str,
+    base: str,
+) -> dict[str, Any]:
+    row = _load(verifier, request_id)
+    if len(raw) > _MAX_BODY:
+        raise InvalidInput("the response body is too large")
+    form = _form(raw, content_type)
+    if not secrets.compare_digest(form.get("state", "").encode(), row.state.encode()):
+        raise InvalidInput("'state' does not match the request")
+    queries = _parse_query(row.dcql_query)
+    presentations = _vp_token(form.get("vp_token"), queries)
+    try:
+        # One response per request (§14.1): a replay, or a second answer racing this one,
+        # loses this conditional update and gets 409.
+        verifier.store.claim(request_id)
+    except AlreadyAnswered:
+        raise HTTPException(409, "this request was already answered") from None
+    register_ledger_types(ledger.state())
+    checks: list[dict[str, Any]] = []
+    claims: dict[str, Any] = {}
+    disclosed: dict[str, list[str]] = {}
+    status_source = LocalStatusSource(issuer, base)
+    current = ""
+    try:
+        for query in queries:
+            current = query.id
+            presentation = presentations[query.id]
+            result = verify(
+                presentation,
+                nonce=row.nonce,
+                audience=verifier.client_id,
+                status=status_source,
+                resolver=ledger.resolver,
+            )
+            if isinstance(presentation, str):
+                presented = _sd_jwt_presented(query, result)
+            else:
+                presented = _ldp_presented(query, presentation, result)
+            named = _named_checks(presented, presentation, ledger)
+            checks += [{**c.to_json(), "query": query.id} for c in named]
+            claims[query.id] = presented.claims
+            disclosed[query.id] = presented.disclosed
+    except Error as exc:
+        check = "disclosure"
+        if isinstance(exc, VerificationError):
+            check = _CHECK_ALIASES.get(exc.check, exc.check.replace("-", "_"))
+            exc.check = check  # the problem response names it as the outcome does
+        checks.append({"check": check, "result": "failed", "detail": str(exc), "query": current})
+        checks += [
+            {
+                "check": name,
+                "result": "not_checked",
+                "detail": "verification stopped at the failed check",
+                "query": current,
+            }
+            for name in CHECK_NAMES
+            if name != check
+        ]
+        verifier.store.finish(
+            request_id, "rejected", checks=checks, error={"check": check, "detail": str(exc)}
+        )
+        raise
+    verifier.store.finish(request_id, "verified", checks=checks, claims=claims, disclosed=disclosed)
+    return {}
 
 
 @router.post("/verifier/responses/{request_id}")
 async def direct_post(
-    request_id: str, request: Request, verifier: VerifierDep, issuer: IssuerDep
+    request_id: str,
+    request: Request,
+    verifier: VerifierDep,
+    issuer: IssuerDep,
+    ledger: LedgerDep,
 ) -> dict[str, Any]:
     """The ``response_uri`` (OID4VP 1.0 §8.2): verify the wallet's ``vp_token`` once.
 
     Credential status (draft-ietf-oauth-status-list §8.3) is checked against this service's own
     Status Lists, in-process (:class:`LocalStatusSource`); a foreign list is "unavailable".
     """
-    item = verifier.requests.get(request_id)
     raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise InvalidInput("the response body is too large")
-    form = _form(raw, request.headers.get("content-type", ""))
-    if not secrets.compare_digest(form.get("state", "").encode(), item.state.encode()):
-        raise InvalidInput("'state' does not match the request")
-    presentations = _vp_token(form.get("vp_token"), item.query)
-    verifier.requests.claim(request_id)  # one response per request: a replay gets 409
-    checks: list[dict[str, str]] = []
-    disclosed: dict[str, Any] = {}
-    status_source = LocalStatusSource(issuer, _base(request))
-    try:
-        for query in item.query:
-            result = verify(
-                presentations[query.id],
-                nonce=item.nonce,
-                audience=verifier.client_id,
-                status=status_source,
-            )
-            if result.format != "dc+sd-jwt" or result.kind != "presentation":
-                raise InvalidInput(f"{query.id}: not an SD-JWT VC presentation with Key Binding")
-            checks += [
-                {"check": c.name, "detail": f"{query.id}: {c.detail}"} for c in result.checks
-            ]
-            disclosed[query.id] = _disclosed_exactly(query, result.claims)
-    except Error as exc:
-        check = exc.check if isinstance(exc, VerificationError) else "disclosure"
-        with verifier.requests.lock:
-            item.status = "rejected"
-            item.checks = checks
-            item.error = {"check": check, "detail": str(exc)}
-        raise
-    with verifier.requests.lock:
-        item.status = "verified"
-        item.checks = checks
-        item.claims = disclosed
-    return {}
+    return await run_in_threadpool(
+        _answer,
+        verifier,
+        issuer,
+        ledger,
+        request_id,
+        raw,
+        request.headers.get("content-type", ""),
+        _base(request),
+    )
 
 
 @router.get("/verifier/requests/{request_id}", response_model=RequestStatus)
 def request_status(request_id: str, verifier: VerifierDep) -> RequestStatus:
     """The request's outcome: ``pending``, ``verified`` (with the disclosed claims) or
     ``rejected`` (with the failed check)."""
-    item = verifier.requests.get(request_id)
-    with verifier.requests.lock:
-        return RequestStatus(
-            id=item.id,
-            status=item.status,
-            claims=item.claims,
-            checks=list(item.checks),
-            error=item.error,
-        )
+    row = _load(verifier, request_id)
+    return RequestStatus(
+        id=row.id,
+        status=row.status,
+        claims=row.claims,
+        disclosed=row.disclosed,
+        checks=row.checks,
+        error=row.error,
+    )
