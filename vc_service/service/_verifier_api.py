@@ -46,6 +46,7 @@ from vc_service._errors import (
     HolderBindingError,
     InvalidCredential,
     InvalidInput,
+    ResolutionError,
     VerificationError,
 )
 from vc_service._jose import sign_jws
@@ -676,7 +677,9 @@ def _answer(
             claims[query.id] = presented.claims
             disclosed[query.id] = presented.disclosed
     except Error as exc:
-        check = "disclosure"
+        # A malformed credential or an unresolvable key fails the proof; a response that
+        # answers the query wrongly (type, claims, shape) fails the disclosure.
+        check = "proof" if isinstance(exc, InvalidCredential | ResolutionError) else "disclosure"
         if isinstance(exc, VerificationError):
             check = _CHECK_ALIASES.get(exc.check, exc.check.replace("-", "_"))
             exc.check = check  # the problem response names it as the outcome does
