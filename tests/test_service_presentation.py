@@ -17,11 +17,12 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from _service_setup import demo_settings, headers
 from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 from fastapi.testclient import TestClient
 
 import vc_service
-from vc_service.service import Settings, create_app
+from vc_service.service import create_app
 from vc_service.service._migrations import head_revision, migrate
 from vc_service.service._trust_checks import CHECK_NAMES
 from vc_service.service._verifier_store import AlreadyAnswered, VerifierStore, requests_table
@@ -80,9 +81,18 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db_url: str, var_dir: Path) -> Iterator[TestClient]:
-    settings = Settings(db_url=db_url, var_dir=var_dir)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(demo_settings(var_dir, db_url))) as test_client:
         yield test_client
+
+
+_TOKENS: dict[int, dict[str, str]] = {}
+
+
+def _bank(client: TestClient) -> dict[str, str]:
+    """The bank's (a relying party's) Authorization header, one token per client."""
+    if id(client) not in _TOKENS:
+        _TOKENS[id(client)] = headers(client, "bank")
+    return _TOKENS[id(client)]
 
 
 @pytest.fixture
@@ -103,7 +113,7 @@ def wallet(tmp_path: Path) -> Iterator[Wallet]:
 
 
 def _new_request(client: TestClient) -> tuple[str, str]:
-    created = client.post("/verifier/requests", json={"dcql_query": QUERY})
+    created = client.post("/verifier/requests", json={"dcql_query": QUERY}, headers=_bank(client))
     assert created.status_code == 201, created.text
     body = created.json()
     return body["id"], body["request_uri_link"]
@@ -119,7 +129,7 @@ def test_verifier_sees_exactly_the_two_requested_of_eight_claims(
     request_id, link = _new_request(client)
     result = present(wallet, link, http=client, consent=_yes)
     assert result.sent and result.status_code == 200
-    status = client.get(f"/verifier/requests/{request_id}").json()
+    status = client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).json()
     assert status["status"] == "verified"
     assert status["claims"] == {"pid": {"given_name": "Ana", "birthdate": "1990-01-01"}}
     named = {c["check"]: c["result"] for c in status["checks"]}
@@ -159,11 +169,11 @@ def test_a_replayed_response_is_refused_and_the_outcome_is_unchanged(
 ) -> None:
     request_id, link = _new_request(client)
     sent = _capture(client, wallet, link)
-    before = client.get(f"/verifier/requests/{request_id}").json()
+    before = client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).json()
     replay = client.post(sent["url"], data=sent["data"])
     assert replay.status_code == 409
     assert replay.headers["content-type"] == "application/problem+json"
-    assert client.get(f"/verifier/requests/{request_id}").json() == before
+    assert client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).json() == before
 
 
 def test_a_presentation_for_another_requests_nonce_is_rejected(
@@ -179,14 +189,17 @@ def test_a_presentation_for_another_requests_nonce_is_rejected(
     form["state"] = payload["state"]
     answer = client.post(f"/verifier/responses/{second_id}", data=form)
     assert answer.status_code == 422 and answer.json()["check"] == "nonce"
-    status = client.get(f"/verifier/requests/{second_id}").json()
+    status = client.get(f"/verifier/requests/{second_id}", headers=_bank(client)).json()
     assert status["status"] == "rejected" and status["error"]["check"] == "nonce"
     assert status["claims"] is None
     results = {c["check"]: c["result"] for c in status["checks"]}
     assert results["nonce"] == "failed"
     assert set(results) == set(CHECK_NAMES)
     assert {r for name, r in results.items() if name != "nonce"} == {"not_checked"}
-    assert client.get(f"/verifier/requests/{first_id}").json()["status"] == "verified"
+    assert (
+        client.get(f"/verifier/requests/{first_id}", headers=_bank(client)).json()["status"]
+        == "verified"
+    )
 
 
 def test_refused_consent_posts_nothing(client: TestClient, wallet: Wallet) -> None:
@@ -201,7 +214,10 @@ def test_refused_consent_posts_nothing(client: TestClient, wallet: Wallet) -> No
     assert not result.sent
     pointers = [p for p, _ in seen[0].credentials[0].claims]
     assert pointers == ["/given_name", "/birthdate"]
-    assert client.get(f"/verifier/requests/{request_id}").json()["status"] == "pending"
+    assert (
+        client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).json()["status"]
+        == "pending"
+    )
 
 
 class _Tampering:
@@ -254,7 +270,7 @@ def test_a_tampered_request_object_is_refused_by_the_wallet(
     ids=["empty", "array", "no-credentials", "format", "id", "null-path", "extra-member"],
 )
 def test_malformed_requests_are_400_problems(client: TestClient, body: Any) -> None:
-    answer = client.post("/verifier/requests", json=body)
+    answer = client.post("/verifier/requests", json=body, headers=_bank(client))
     assert answer.status_code == 400
     assert answer.headers["content-type"] == "application/problem+json"
 
@@ -281,7 +297,10 @@ def test_malformed_responses_are_4xx_and_leave_the_request_pending(
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert 400 <= answer.status_code < 500
-    assert client.get(f"/verifier/requests/{request_id}").json()["status"] == "pending"
+    assert (
+        client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).json()["status"]
+        == "pending"
+    )
 
 
 def _state(client: TestClient, request_id: str) -> str:
@@ -291,7 +310,7 @@ def _state(client: TestClient, request_id: str) -> str:
 
 
 def test_an_unknown_request_is_404(client: TestClient) -> None:
-    assert client.get("/verifier/requests/nope").status_code == 404
+    assert client.get("/verifier/requests/nope", headers=_bank(client)).status_code == 404
     assert client.post("/verifier/responses/nope", data={"state": "x"}).status_code == 404
 
 
@@ -303,14 +322,24 @@ def test_a_request_survives_a_restart_of_the_service(
 ) -> None:
     request_id, link = _new_request(client)
     # A second application on the same database and secret: what a restart sees.
-    with TestClient(create_app(Settings(db_url=db_url, var_dir=var_dir))) as restarted:
-        assert restarted.get(f"/verifier/requests/{request_id}").json()["status"] == "pending"
+    with TestClient(create_app(demo_settings(var_dir, db_url))) as restarted:
+        assert (
+            restarted.get(f"/verifier/requests/{request_id}", headers=_bank(restarted)).json()[
+                "status"
+            ]
+            == "pending"
+        )
         result = present(wallet, link, http=restarted, consent=_yes)
         assert result.status_code == 200, result.response
-        assert restarted.get(f"/verifier/requests/{request_id}").json()["status"] == "verified"
-    assert client.get(f"/verifier/requests/{request_id}").json()["claims"] == {
-        "pid": {"given_name": "Ana", "birthdate": "1990-01-01"}
-    }
+        assert (
+            restarted.get(f"/verifier/requests/{request_id}", headers=_bank(restarted)).json()[
+                "status"
+            ]
+            == "verified"
+        )
+    assert client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).json()[
+        "claims"
+    ] == {"pid": {"given_name": "Ana", "birthdate": "1990-01-01"}}
 
 
 def test_concurrent_answers_are_accepted_once(db_url: str, client: TestClient) -> None:
@@ -354,7 +383,7 @@ def test_an_expired_request_is_gone_and_purged(
     request_id, link = _new_request(client)
     state = _state(client, request_id)
     _expire(db_url, request_id)
-    assert client.get(f"/verifier/requests/{request_id}").status_code == 404
+    assert client.get(f"/verifier/requests/{request_id}", headers=_bank(client)).status_code == 404
     assert client.get(f"/verifier/requests/{request_id}/object").status_code == 404
     answer = client.post(
         f"/verifier/responses/{request_id}",
@@ -417,3 +446,101 @@ def test_the_migration_creates_exactly_the_verifier_metadata(tmp_path: Path) -> 
         )
         assert compare_metadata(context, verifier_metadata) == []
     engine.dispose()
+
+
+# --------------------------------------------------------------------------- ownership
+
+
+def _relying_party(client: TestClient, tenant_id: str) -> dict[str, str]:
+    """A second relying party, registered by the root authority, and its header."""
+    created = client.post(
+        "/admin/tenants",
+        json={"tenant_id": tenant_id, "kind": "relying_party", "name": tenant_id.title()},
+        headers=headers(client, "root-authority"),
+    )
+    assert created.status_code == 201, created.text
+    tenant = created.json()
+    token = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(tenant["client_id"], tenant["client_secret"]),
+    )
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def test_a_request_is_read_by_its_relying_party_only(client: TestClient, wallet: Wallet) -> None:
+    request_id, link = _new_request(client)
+    insurer = _relying_party(client, f"insurer-{secrets.token_hex(3)}")
+    present(wallet, link, http=client, consent=_yes)
+    mine = client.get(f"/verifier/requests/{request_id}", headers=_bank(client))
+    assert mine.json()["status"] == "verified"
+    theirs = client.get(f"/verifier/requests/{request_id}", headers=insurer)
+    # The same answer as for an id that does not exist: ids cannot be probed across tenants.
+    assert theirs.status_code == 404
+    assert theirs.headers["content-type"] == "application/problem+json"
+    assert "claims" not in theirs.json()
+    # The insurer's own requests are its own.
+    created = client.post("/verifier/requests", json={"dcql_query": QUERY}, headers=insurer)
+    assert created.status_code == 201
+    other_id = created.json()["id"]
+    assert client.get(f"/verifier/requests/{other_id}", headers=insurer).status_code == 200
+    assert client.get(f"/verifier/requests/{other_id}", headers=_bank(client)).status_code == 404
+
+
+def test_asking_and_reading_need_a_relying_party_token(client: TestClient) -> None:
+    request_id, _ = _new_request(client)
+    anonymous = client.post("/verifier/requests", json={"dcql_query": QUERY})
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    assert client.get(f"/verifier/requests/{request_id}").status_code == 401
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert client.get(f"/verifier/requests/{request_id}", headers=forged).status_code == 401
+    agency = headers(client, "civil-registry")
+    assert (
+        client.post("/verifier/requests", json={"dcql_query": QUERY}, headers=agency).status_code
+        == 403
+    )
+    assert client.get(f"/verifier/requests/{request_id}", headers=agency).status_code == 403
+    # The wallet's endpoints need no token: the request id in the link is what it was given.
+    assert client.get(f"/verifier/requests/{request_id}/object").status_code == 200
+
+
+def test_the_owner_is_stored_with_the_request(client: TestClient, db_url: str) -> None:
+    request_id, _ = _new_request(client)
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        owner = conn.execute(
+            sa.select(requests_table.c.owner).where(requests_table.c.request_id == request_id)
+        ).scalar()
+    engine.dispose()
+    assert owner == "bank"
+
+
+#: Bad input for the sweep in tests/test_service_errors.py (method, path, params, status,
+#: parameter) for the verifier's routes, now that asking and reading take a token.
+SWEEP_ROWS: list[tuple[str, str, dict[str, str], int, str | None]] = [
+    ("GET", "/verifier/requests/unknown", {}, 401, None),
+    ("GET", "/verifier/requests/" + "x" * 5000, {}, 401, None),
+    ("GET", "/verifier/requests/unknown/object", {}, 404, None),
+    ("GET", "/verifier/requests/" + "x" * 5000 + "/object", {}, 404, None),
+    ("POST", "/verifier/responses/unknown", {}, 404, None),
+    ("POST", "/verifier/responses/" + "x" * 5000, {}, 404, None),
+    ("POST", "/verifier/requests", {}, 401, None),
+    ("DELETE", "/verifier/requests/unknown", {}, 405, None),
+    ("PUT", "/verifier/responses/unknown", {}, 405, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "params", "status", "parameter"), SWEEP_ROWS)
+def test_the_sweep_rows_hold(
+    client: TestClient,
+    method: str,
+    path: str,
+    params: dict[str, str],
+    status: int,
+    parameter: str | None,
+) -> None:
+    answer = client.request(method, path, params=params)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"

@@ -13,7 +13,13 @@ OpenID for Verifiable Presentations 1.0 (OID4VP):
   of presentations) and ``state``. Each presentation is verified with :func:`vc_service.verify`
   bound to the request's ``nonce`` and the ``client_id`` as audience (§14.1 replay), and must
   disclose exactly the claims its Credential Query asked for. One response per request;
-* ``GET /verifier/requests/{id}`` reports ``pending`` / ``verified`` / ``rejected``.
+* ``GET /verifier/requests/{id}`` reports ``pending`` / ``verified`` / ``rejected`` with every
+  check by name and the disclosed claims.
+
+Creating a request and reading its outcome take a relying party's bearer token (scope
+``verify``); the outcome is readable by that relying party only. The Request Object and the
+``response_uri`` are the wallet's and need no token: the random request id in them is what the
+wallet was given.
 
 Request state is in the service's database (:mod:`._verifier_store`): a request survives a
 restart, expires after :data:`REQUEST_TTL`, and is answered at most once. The verifier key is
@@ -56,6 +62,7 @@ from vc_service._verify import VerificationResult, verify
 from vc_service.ledger._ledger import LedgerError, load_secret
 from vc_service.ledger._store import meta_table
 
+from ._auth import RelyingPartyDep
 from ._errors import NotFound
 from ._issuer_api import IssuerDep, IssuerService, LocalStatusSource, register_ledger_types
 from ._ledger_api import LedgerDep
@@ -398,13 +405,18 @@ def _load(verifier: _Verifier, request_id: str) -> RequestRow:
 
 
 @router.post("/verifier/requests", response_model=RequestCreated, status_code=201)
-def create_request(body: CreateRequest, request: Request, verifier: VerifierDep) -> RequestCreated:
-    """Create an OID4VP request for a DCQL query; the link carries it by reference (§5.10)."""
+def create_request(
+    body: CreateRequest, request: Request, verifier: VerifierDep, principal: RelyingPartyDep
+) -> RequestCreated:
+    """Create an OID4VP request for a DCQL query; the link carries it by reference (§5.10).
+
+    Only a relying party (scope ``verify``) asks; the request is its own (``owner``).
+    """
     if len(json.dumps(body.dcql_query)) > _MAX_QUERY_BYTES:
         raise InvalidInput("dcql_query is too large")
     _parse_query(body.dcql_query)
     verifier.store.purge()
-    row = verifier.store.create(body.dcql_query)
+    row = verifier.store.create(body.dcql_query, owner=principal.tenant_id)
     params = {
         "client_id": verifier.client_id,
         "request_uri": f"{_base(request)}/verifier/requests/{row.id}/object",
@@ -729,10 +741,20 @@ async def direct_post(
 
 
 @router.get("/verifier/requests/{request_id}", response_model=RequestStatus)
-def request_status(request_id: str, verifier: VerifierDep) -> RequestStatus:
+def request_status(
+    request_id: str, verifier: VerifierDep, principal: RelyingPartyDep
+) -> RequestStatus:
     """The request's outcome: ``pending``, ``verified`` (with the disclosed claims) or
-    ``rejected`` (with the failed check)."""
+    ``rejected`` (with the failed check).
+
+    Only the relying party that made the request reads it: to any other tenant it does not
+    exist (404, the same answer as an unknown id, so request ids cannot be probed).
+    """
     row = _load(verifier, request_id)
+    if row.owner is None or not secrets.compare_digest(
+        row.owner.encode(), principal.tenant_id.encode()
+    ):
+        raise NotFound("no such verification request (unknown or expired)")
     return RequestStatus(
         id=row.id,
         status=row.status,
