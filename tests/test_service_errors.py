@@ -421,6 +421,10 @@ _SWEEP: list[tuple[str, str, dict[str, str], int, str | None]] = [
     ("GET", "/oauth/token", {}, 405, None),
     ("GET", "/status-lists/unknown/revocation", {}, 404, None),
     ("GET", "/status-lists/unknown/anything", {}, 404, None),
+    ("POST", "/credentials/verify", {}, 401, None),
+    ("GET", "/credentials/verify", {}, 405, None),
+    ("POST", "/presentations/verify", {}, 401, None),
+    ("GET", "/presentations/verify", {}, 405, None),
 ]
 
 

@@ -558,12 +558,6 @@ def test_accreditation_gates_publishing_and_offering(
     assert _offer(client, auth, "land-title", KINDS_CLAIMS).status_code == 201
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="POST /admin/accreditations appends a ledger 'grant' whose types replace the "
-    "agency's accredited types (RegistryState._accreditation_grant), so accrediting an agency "
-    "for one more type silently withdraws its earlier types",
-)
 def test_accrediting_another_type_keeps_the_earlier_ones(client: TestClient) -> None:
     agency = _new_tenant(client)
     root = headers(client, "root-authority")
@@ -684,11 +678,6 @@ def test_claims_must_match_the_type(
     _problem(_offer(client, civil, claims=claims), 400)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_check_claims accepts any 10-character string date.fromisoformat parses; on Python "
-    "3.11 that includes ISO week dates such as '1974-W33-1', which is not YYYY-MM-DD",
-)
 def test_a_week_date_is_not_a_date_claim(client: TestClient, civil: dict[str, str]) -> None:
     _problem(_offer(client, civil, claims={**IDENTITY_CLAIMS, "birthdate": "1974-W33-1"}), 400)
 

@@ -28,6 +28,7 @@ from ._ledger_api import LedgerDep
 from ._ledger_api import router as ledger_router
 from ._ledger_service import LedgerService, start_ledger
 from ._settings import Settings, get_settings
+from ._vcapi_verify import router as vcapi_router
 from ._verifier_api import router as verifier_router
 
 __all__ = ["Health", "Problem", "create_app"]
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, ledger: LedgerService | None
     app.include_router(auth_router)
     app.include_router(issuer_router)
     app.include_router(verifier_router)
+    app.include_router(vcapi_router)
 
     def openapi() -> dict[str, Any]:
         return _problem_openapi(app)

@@ -166,6 +166,10 @@ class TenantService:
         if root_key is None:
             raise Forbidden("this service does not hold the root authority key")
         now = self._now()
+        current = self.ledger.state().accreditation(str(tenant.did))
+        if current is not None and current.status == "active":
+            # A grant restates the whole accreditation: keep the types already granted.
+            types = list(dict.fromkeys([*current.types, *types]))
         payload = {
             "agency": tenant.did,
             "types": types,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -121,6 +122,8 @@ _STATUS_VALUES = {"valid": STATUS_VALID, "revoked": STATUS_INVALID, "suspended":
 _BITSTRING_PURPOSES = {"revocation": STATUS_INVALID, "suspension": STATUS_SUSPENDED}
 _MAX_BODY = 64 * 1024
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"
+#: A ``date`` claim: a calendar date, YYYY-MM-DD (not an ISO week or ordinal date).
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: The ledger's credential formats this issuer serves, and the suffix of their configuration ids.
 CONFIGURATION_SUFFIXES: Mapping[str, str] = {
@@ -219,11 +222,10 @@ def _check_claims(record: CredentialType, claims: Mapping[str, Any]) -> None:
         elif kind == "number":
             ok = isinstance(value, int | float) and not isinstance(value, bool)
         else:
-            ok = isinstance(value, str)
+            ok = isinstance(value, str) and _DATE.fullmatch(value) is not None
             if ok:
                 try:
                     date.fromisoformat(value)
-                    ok = len(value) == 10
                 except ValueError:
                     ok = False
         if not ok:
