@@ -508,6 +508,7 @@ def test_accreditation_gates_publishing_and_offering(
     refused = client.post("/issuer/credential-types", json=LAND_TYPE, headers=auth)
     body = _problem(refused, 409, "entry-refused")
     assert "not-accredited" in body["detail"]
+    assert body["rule"] == "not-accredited"
     _problem(_offer(client, auth), 403, "forbidden")
     _problem(_offer(client, auth, "land-title", KINDS_CLAIMS), 404, "not-found")
     # The root accredits it for the type; it publishes and can then offer and issue.

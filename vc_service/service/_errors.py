@@ -350,6 +350,9 @@ def handle_exception(request: Request, exc: Exception) -> Response:
         extra["errors"] = [{"in": exc.location, "parameter": exc.parameter, "detail": exc.reason}]
     if isinstance(exc, LedgerRuleError):
         extra["rule"] = exc.rule
+    elif isinstance(exc, AppendError) and isinstance(exc.__cause__, LedgerRuleError):
+        # A refused entry of a batch: name the ledger rule that refused it.
+        extra["rule"] = exc.__cause__.rule
     if isinstance(exc, VerificationError | zk.VerificationError):
         extra["check"] = getattr(exc, "check", "proof")
     return problem_response(

@@ -366,7 +366,9 @@ class IssuerService:
             owner.did,
             purpose,
             bits,
-            valid_from=moment,
+            # Valid from a little before it was built, so that a verifier whose clock (or whose
+            # "now", fixed when its check began) is slightly behind still accepts it.
+            valid_from=moment - timedelta(seconds=STATUS_LIST_TTL),
             valid_until=moment + timedelta(seconds=STATUS_LIST_TTL),
         )
         signed = add_proof(
