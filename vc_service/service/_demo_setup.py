@@ -93,6 +93,9 @@ def setup_demo(service: TenantService) -> dict[str, dict[str, Any]]:
 def ensure_demo(service: TenantService, settings: Settings) -> bool:
     """Create the demonstration set-up unless an agency exists; ``True`` if it was created."""
     if service.store.list("agency"):
+        path = settings.var_dir / DEMO_FILE
+        if path.exists():
+            _log.info("demonstration tenants exist; their client credentials are in %s", path)
         return False
     if service.ledger.root_key is None:
         _log.warning("no root authority key here: the demonstration set-up is skipped")
@@ -101,12 +104,26 @@ def ensure_demo(service: TenantService, settings: Settings) -> bool:
     root = service.store.get("root-authority")
     path = settings.var_dir / DEMO_FILE
     write_credentials_file(path, clients)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}"
+    # Client ids are not secrets; the secrets stay in the 0600 file and never reach the log.
+    _log.info("demonstration set-up created; client secrets are in %s (mode 0600)", path)
+    for tenant_id, entry in clients.items():
+        what = entry.get("credential_type")
+        role = f"issues {what!r}" if what else "relying party"
+        _log.info("  %-20s %-14s client_id %s", tenant_id, role, entry["client_id"])
+    if root is not None:
+        _log.info(
+            "  %-20s %-14s client_id %s (secret in %s/root-credentials.json)",
+            root.tenant_id,
+            "administers",
+            root.client_id,
+            settings.var_dir,
+        )
     _log.info(
-        "demonstration set-up created: %s; client credentials in %s (mode 0600)%s",
-        ", ".join(clients),
-        path,
-        ""
-        if root is None
-        else f"; root authority credentials in {settings.var_dir}/root-credentials.json",
+        "next: get a token with POST %s/oauth/token (client credentials), then follow the "
+        "README section 'Issue, hold, present, verify, revoke'; API documentation at %s/docs",
+        url,
+        url,
     )
     return True
