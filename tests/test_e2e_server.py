@@ -26,7 +26,7 @@ from _service_setup import IDENTITY_CLAIMS
 from _services import POSTGRES_URL, postgres_reachable, require_or_skip
 
 from wallet_sdk import Wallet
-from wallet_sdk._oid4vci import receive
+from wallet_sdk._oid4vci import IssuanceError, receive_all
 from wallet_sdk._oid4vp import present
 
 VCT = "https://credentials.chancery.local/identity"
@@ -96,10 +96,10 @@ def _bearer(http: httpx.Client, var: Path, tenant: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _offer(http: httpx.Client, agency: dict[str, str], fmt: str) -> dict[str, Any]:
+def _offer(http: httpx.Client, agency: dict[str, str], formats: list[str]) -> dict[str, Any]:
     response = http.post(
         "/issuer/offers",
-        json={"credential_type": "identity", "formats": [fmt], "claims": IDENTITY_CLAIMS},
+        json={"credential_type": "identity", "formats": formats, "claims": IDENTITY_CLAIMS},
         headers=agency,
     )
     assert response.status_code == 201, response.text
@@ -164,17 +164,20 @@ def test_issue_both_formats_present_two_of_eight_revoke_over_real_http(
     ):
         registry = _bearer(http, var, "civil-registry")
         bank = _bearer(http, var, "bank")
-        ids = {}
-        for fmt in ("dc+sd-jwt", "ldp_vc"):
-            offer = _offer(http, registry, fmt)
-            ids[fmt] = receive(
-                wallet, offer["credential_offer_uri"], tx_code=offer["tx_code"], http=http
-            )
-        sd_jwt = wallet.get(ids["dc+sd-jwt"])
-        ldp = wallet.get(ids["ldp_vc"])
+        # One offer of the identity credential in both formats, redeemed once.
+        offer = _offer(http, registry, ["dc+sd-jwt", "ldp_vc"])
+        sd_jwt_id, ldp_id = receive_all(
+            wallet, offer["credential_offer_uri"], tx_code=offer["tx_code"], http=http
+        )
+        sd_jwt = wallet.get(sd_jwt_id)
+        ldp = wallet.get(ldp_id)
         assert sd_jwt.format == "dc+sd-jwt" and ldp.format == "ldp_vc"
         assert isinstance(ldp.credential, dict)
         assert ldp.credential["issuer"] == sd_jwt.issuer
+        # The offer is spent: a second redemption is refused.
+        with pytest.raises(IssuanceError) as again:
+            receive_all(wallet, offer["credential_offer_uri"], tx_code=offer["tx_code"], http=http)
+        assert again.value.error == "invalid_grant"
         assert sd_jwt.issuer is not None and sd_jwt.issuer.startswith("did:chancery:")
 
         for query, fmt in ((_SD_JWT_QUERY, "dc+sd-jwt"), (_LDP_QUERY, "ldp_vc")):

@@ -30,7 +30,7 @@ from vc_service.service._issuer_store import MAX_TX_CODE_ATTEMPTS, IssuerStore
 from vc_service.service._issuer_store import metadata as issuer_metadata
 from vc_service.service._migrations import head_revision, migrate
 from wallet_sdk import InvalidInput, Wallet
-from wallet_sdk._oid4vci import IssuanceError, parse_offer, receive
+from wallet_sdk._oid4vci import IssuanceError, parse_offer, receive, receive_all
 from wallet_sdk._resolve import service_resolver
 
 with warnings.catch_warnings():
@@ -536,3 +536,29 @@ def test_chancery_wallet_receive_takes_the_tx_code_from_the_environment(
     # Redeeming again fails cleanly (exit 1, one line).
     assert _cli.main(["--home", str(home), "receive", offer["credential_offer_uri"]]) == 1
     assert "invalid_grant" in capsys.readouterr().err
+
+
+def test_one_offer_in_three_formats_gives_three_credentials_under_separate_keys(
+    client: TestClient, wallet: Wallet
+) -> None:
+    response = client.post(
+        "/issuer/offers",
+        json={"credential_type": "identity", "claims": CLAIMS},
+        headers=headers(client, "civil-registry"),
+    )
+    assert response.status_code == 201, response.text
+    offer = response.json()
+    assert offer["credential_offer"]["credential_configuration_ids"] == [
+        "identity.sd_jwt",
+        "identity.ldp_vc",
+        "identity.bbs",
+    ]
+    ids = receive_all(wallet, offer["credential_offer_uri"], tx_code=offer["tx_code"], http=client)
+    stored = [wallet.get(i) for i in ids]
+    assert [s.format for s in stored] == ["dc+sd-jwt", "ldp_vc", "ldp_vc"]
+    sd_jwt_key = decode_jws(str(stored[0].credential).split("~")[0]).unverified_claims()["cnf"]
+    subjects = [s.credential["credentialSubject"]["id"] for s in stored[1:]]  # type: ignore[index]
+    # A fresh holder key per credential: the two ldp_vc subjects differ, and neither is the
+    # SD-JWT's bound key.
+    assert len(set(subjects)) == 2
+    assert all(Key.from_jwk(sd_jwt_key["jwk"]).did_key() != s for s in subjects)

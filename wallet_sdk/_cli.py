@@ -280,19 +280,21 @@ def _tx_code(args: argparse.Namespace, description: str | None) -> str:
 def _cmd_receive(args: argparse.Namespace) -> int:
     import httpx
 
-    from ._oid4vci import parse_offer, receive
+    from ._oid4vci import parse_offer, receive_all
 
     with httpx.Client(timeout=30.0, follow_redirects=False) as http:
         offer = parse_offer(args.uri, http=http)
         tx_code = _tx_code(args, offer.tx_code_description) if offer.tx_code_required else None
         with _open(args) as wallet:
             try:
-                credential_id = receive(wallet, args.uri, tx_code=tx_code, http=http)
+                credential_ids = receive_all(wallet, args.uri, tx_code=tx_code, http=http)
             except vc_service.VerificationError as exc:
                 raise _Failure(
                     f"not stored: the credential fails the {exc.check} check: {exc}"
                 ) from exc
-    print(credential_id)
+    # One line per credential: an offer may carry the same credential in several formats.
+    for credential_id in credential_ids:
+        print(credential_id)
     return 0
 
 

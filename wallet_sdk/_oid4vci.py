@@ -40,7 +40,7 @@ from ._ledger import learn_credential_types, unknown_contexts
 from ._resolve import service_resolver
 from ._wallet import Wallet
 
-__all__ = ["CredentialOffer", "IssuanceError", "parse_offer", "receive"]
+__all__ = ["CredentialOffer", "IssuanceError", "parse_offer", "receive", "receive_all"]
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 _PROOF_TYP = "openid4vci-proof+jwt"
@@ -179,20 +179,55 @@ def receive(
     http: httpx.Client,
     credential_configuration_id: str | None = None,
 ) -> str:
-    """Redeem a pre-authorized Credential Offer and store the credential; return its id.
+    """Redeem a pre-authorized Credential Offer for one configuration; return the stored id.
 
-    OID4VCI 1.0 §3.5 (pre-authorized code flow): metadata (§12.2), token (§6), nonce (§7), a key
-    proof JWT (Appendix F.1) signed with a new :meth:`Wallet.holder_key`, credential (§8). The
-    credential is verified by :meth:`Wallet.add_credential`, and its ``cnf`` must be the key just
-    proven. Raises :class:`IssuanceError` when the issuer refuses (``error`` holds its code),
-    :class:`InvalidInput` for an unusable offer, and :mod:`vc_service` verification errors.
+    ``credential_configuration_id`` (default: the offer's first) names the configuration. The
+    pre-authorized code is single-use, so an offer of several configurations is redeemed with
+    :func:`receive_all`. See :func:`receive_all` for the protocol steps and the errors.
+    """
+    ids = receive_all(
+        wallet,
+        offer_uri,
+        tx_code=tx_code,
+        http=http,
+        configurations=None
+        if credential_configuration_id is None
+        else [credential_configuration_id],
+        _first_only=credential_configuration_id is None,
+    )
+    return ids[0]
+
+
+def receive_all(
+    wallet: Wallet,
+    offer_uri: str,
+    *,
+    tx_code: str | None,
+    http: httpx.Client,
+    configurations: list[str] | None = None,
+    _first_only: bool = False,
+) -> list[str]:
+    """Redeem a pre-authorized Credential Offer and store a credential of each configuration
+    (``configurations``, default: all the offer names); return the stored ids in that order.
+
+    OID4VCI 1.0 §3.5 (pre-authorized code flow): metadata (§12.2), one token (§6), then per
+    configuration a ``c_nonce`` (§7), a key proof JWT (Appendix F.1) signed with a new
+    :meth:`Wallet.holder_key` (one key per credential, so two credentials cannot be linked by
+    their holder key), and a credential request (§8). Each credential is checked (bound to the
+    key just proven; for ``ldp_vc`` its subject and type) and verified by
+    :meth:`Wallet.add_credential`. Raises :class:`IssuanceError` when the issuer refuses
+    (``error`` holds its code), :class:`InvalidInput` for an unusable offer, and
+    :mod:`vc_service` verification errors.
     """
     offer = parse_offer(offer_uri, http=http)
     if offer.tx_code_required and not tx_code:
         raise InvalidInput("this offer needs the transaction code the issuer gave you")
-    configuration = credential_configuration_id or offer.credential_configuration_ids[0]
-    if configuration not in offer.credential_configuration_ids:
-        raise InvalidInput(f"the offer does not include {configuration!r}")
+    wanted = list(configurations or offer.credential_configuration_ids)
+    if _first_only:
+        wanted = wanted[:1]
+    for configuration in wanted:
+        if configuration not in offer.credential_configuration_ids:
+            raise InvalidInput(f"the offer does not include {configuration!r}")
     metadata = _get_json(
         http, _well_known(offer.credential_issuer, "openid-credential-issuer"), "issuer metadata"
     )
@@ -200,9 +235,11 @@ def receive(
     if metadata.get("credential_issuer") != offer.credential_issuer:
         raise IssuanceError("the issuer metadata names another credential issuer")
     supported = metadata.get("credential_configurations_supported")
-    if not isinstance(supported, dict) or not isinstance(supported.get(configuration), dict):
-        raise IssuanceError(f"the issuer does not describe {configuration!r}")
-    credential_format = supported[configuration].get("format")
+    if not isinstance(supported, dict):
+        raise IssuanceError("the issuer metadata has no credential_configurations_supported")
+    for configuration in wanted:
+        if not isinstance(supported.get(configuration), dict):
+            raise IssuanceError(f"the issuer does not describe {configuration!r}")
     servers = metadata.get("authorization_servers") or [offer.credential_issuer]
     if not isinstance(servers, list) or not isinstance(servers[0], str):
         raise IssuanceError("the issuer metadata's authorization_servers is malformed")
@@ -219,6 +256,36 @@ def receive(
     access_token = token.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise IssuanceError("the token response has no access_token")
+    resolver = service_resolver(http, offer.credential_issuer)
+    return [
+        _request_credential(
+            wallet,
+            http,
+            offer.credential_issuer,
+            configuration,
+            supported[configuration],
+            endpoints=(nonce_endpoint, credential_endpoint),
+            access_token=access_token,
+            resolver=resolver,
+        )
+        for configuration in wanted
+    ]
+
+
+def _request_credential(
+    wallet: Wallet,
+    http: httpx.Client,
+    issuer: str,
+    configuration: str,
+    description: dict[str, Any],
+    *,
+    endpoints: tuple[str, str],
+    access_token: str,
+    resolver: Any,
+) -> str:
+    """Nonce, proof and credential request for one configuration; store and return its id."""
+    nonce_endpoint, credential_endpoint = endpoints
+    credential_format = description.get("format")
     nonce = _post(http, nonce_endpoint, "nonce request").get("c_nonce")
     if not isinstance(nonce, str):
         raise IssuanceError("the nonce response has no c_nonce")
@@ -234,7 +301,7 @@ def receive(
     proof = sign_jws(
         header,
         # Anonymous pre-authorized access: no 'iss' (Appendix F.1).
-        {"aud": offer.credential_issuer, "iat": int(time.time()), "nonce": nonce},
+        {"aud": issuer, "iat": int(time.time()), "nonce": nonce},
         holder,
     )
     response = _post(
@@ -249,13 +316,12 @@ def receive(
         raise IssuanceError("the credential response must hold exactly one credential")
     entry = credentials[0]
     credential = entry.get("credential") if isinstance(entry, dict) else None
-    resolver = service_resolver(http, offer.credential_issuer)
     if is_ldp:
         if not isinstance(credential, dict):
             raise IssuanceError("an ldp_vc credential response must hold a JSON object")
-        _check_ldp(credential, holder_did, supported[configuration])
+        _check_ldp(credential, holder_did, description)
         if unknown_contexts(credential):
-            learn_credential_types(http, offer.credential_issuer)
+            learn_credential_types(http, issuer)
         return wallet.add_credential(credential, format="ldp_vc", resolver=resolver)
     if not isinstance(credential, str):
         raise IssuanceError("the credential response holds no compact credential")
