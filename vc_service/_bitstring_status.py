@@ -31,7 +31,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ._errors import (
@@ -56,6 +56,10 @@ __all__ = [
     "status_entry",
     "status_list_credential",
 ]
+
+# Leeway for a list's validFrom against the verifier's clock: a list fetched during a check may
+# be built a moment after the check's "now".
+_CLOCK_SKEW = timedelta(seconds=60)
 
 #: §3.2 step 2 ``minimumNumberOfEntries`` (and §6.1): 131,072 entries, 16 KB at one bit each.
 MIN_ENTRIES = 131_072
@@ -495,7 +499,7 @@ def _validate(
         # A list published for another URL (another list of the same issuer, say, in which this
         # credential's bit is clear) must not answer for this one.
         raise StatusUnavailable(f"{where} has id {str(credential['id'])[:80]!r}")
-    if "validFrom" in credential and now < _parse_time(
+    if "validFrom" in credential and now + _CLOCK_SKEW < _parse_time(
         credential["validFrom"], f"{where} validFrom"
     ):
         raise StatusUnavailable(f"{where} is not valid yet")

@@ -61,6 +61,9 @@ __all__ = [
     "verify_status_list_token",
 ]
 
+# Leeway for a status list's issuance time against the verifier's clock.
+_CLOCK_SKEW = timedelta(seconds=60)
+
 #: Status Types of §7.1.
 STATUS_VALID = 0x00
 STATUS_INVALID = 0x01
@@ -270,7 +273,9 @@ def verify_status_list_token(
     issued_at = claim_time(claims, "iat")
     if issued_at is None:
         raise InvalidCredential("Status List Token has no 'iat'", path="/iat")
-    if issued_at > when:
+    if issued_at > when + _CLOCK_SKEW:
+        # A list fetched during a check may be built a moment after the check's "now" (and in
+        # a later second): allow the usual clock skew, as RFC 7519 §4.1.5 suggests for nbf.
         raise NotYetValid("Status List Token issued in the future")
     expires_at = claim_time(claims, "exp")
     if expires_at is not None and when >= expires_at:
