@@ -1,7 +1,9 @@
 """``python -m benchmarks``: Chancery against its peers, side by side in the same run.
 
 Parts: BBS against its cost floor and AnonCreds; the credential formats against didkit and the
-sd-jwt reference; the ledger (appends, proofs, checkpoints, anchoring against Anvil).
+sd-jwt reference; the ledger (appends, proofs, checkpoints, anchoring against Anvil); HTTP
+throughput of the running service (issuances and verifications per second on SQLite and
+PostgreSQL).
 
 Prints a report; ``--json PATH`` also writes every figure to a file. Targets are reported as
 PASS or MISS and never change the exit status. The exit status is non-zero only when the BBS
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import formats as formats_bench
+from . import http as http_bench
 from . import ledger as ledger_bench
 from ._timing import Stats, measure, measure_round_robin
 from .anoncreds_peer import AnonCredsWorkload, PeerUnavailable
@@ -436,7 +439,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description=(
             "Benchmark Chancery against its peers: BBS vs its cost floor and AnonCreds, the "
-            "credential formats vs didkit and the sd-jwt reference, and the ledger."
+            "credential formats vs didkit and the sd-jwt reference, the ledger, and the HTTP "
+            "throughput of the running service."
         ),
     )
     parser.add_argument(
@@ -452,10 +456,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("bbs", "formats", "ledger"),
+        choices=("bbs", "formats", "ledger", "http"),
         help=(
-            "run one part only: BBS vs AnonCreds, the credential formats vs their peers, or the "
-            "ledger (appends, proofs at 10^6 entries, state rebuild, anchoring)"
+            "run one part only: BBS vs AnonCreds, the credential formats vs their peers, the "
+            "ledger (appends, proofs at 10^6 entries, state rebuild, anchoring), or HTTP "
+            "throughput (chancery serve on loopback, SQLite and PostgreSQL)"
         ),
     )
     return parser.parse_args(argv)
@@ -485,6 +490,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ledger = ledger_bench.run(args.quick)
         print(ledger_bench.render(ledger))
         figures["ledger"] = ledger.to_dict()
+    if args.only in (None, "http"):
+        print("... timing HTTP throughput: chancery serve on loopback, SQLite and PostgreSQL")
+        http = http_bench.run(args.quick)
+        print(http_bench.render(http))
+        figures["http"] = http.to_dict()
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"\nJSON written to {args.json}")
