@@ -97,6 +97,14 @@ def context_urls() -> list[str]:
     return sorted({*_load_index(), *_extra})
 
 
+def registered_context(url: str) -> dict[str, Any] | None:
+    """The document registered under ``url`` with :func:`register_context` (a copy), or
+    ``None`` for a shipped context or an unknown URL."""
+    with _lock:
+        document = _extra.get(url)
+    return None if document is None else json.loads(json.dumps(document))
+
+
 def register_context(url: str, document: Mapping[str, Any]) -> None:
     """Pin an additional context document under ``url`` (e.g. an agency's credential type).
 

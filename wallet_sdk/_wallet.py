@@ -37,6 +37,7 @@ from vc_service import Expired as ProofExpired
 from vc_service import InvalidInput as FormatInvalidInput
 from vc_service import NotYetValid as ProofNotYetValid
 from vc_service._data_integrity import CLOCK_SKEW
+from vc_service._jsonld import register_context, registered_context
 from vc_service._vcdm import check_validity_period, parse_datetime
 
 from ._errors import (
@@ -340,7 +341,7 @@ class Wallet:
         else:
             details = _inspect_unverified(fmt, value)
         credential_id = "c_" + secrets.token_hex(8)
-        meta = {
+        meta: dict[str, Any] = {
             "format": fmt,
             "types": list(details.types),
             "issuer": details.issuer,
@@ -350,13 +351,21 @@ class Wallet:
             "valid_until": details.valid_until.isoformat() if details.valid_until else None,
             "holder": details.holder,
         }
+        contexts = _registered_contexts(value)
+        if contexts:
+            # The credential-type contexts it was verified with (derived from the issuer's ledger),
+            # kept with it so that a later process can present it without asking the ledger.
+            meta["contexts"] = contexts
         body = {"credential": value, "claims": details.claims}
         self._store.put([Record(credential_id, "credential", meta, body)])
         return credential_id
 
     def list(self) -> builtins.list[CredentialInfo]:
         """Every stored credential's metadata, oldest first (metadata is decrypted here)."""
-        infos = [_info(record_id, meta) for record_id, meta in self._store.metas("credential")]
+        metas = self._store.metas("credential")
+        for _, meta in metas:
+            _pin_contexts(meta)
+        infos = [_info(record_id, meta) for record_id, meta in metas]
         return sorted(infos, key=lambda info: (info.added_at, info.id))
 
     def get(self, credential_id: str) -> StoredCredential:
@@ -366,6 +375,7 @@ class Wallet:
         record = self._store.get(credential_id, "credential")
         if record is None:
             raise NotFound(f"no credential {credential_id!r} in the wallet")
+        _pin_contexts(record.meta)
         info = _info(record.id, record.meta)
         body = record.body
         if (
@@ -486,6 +496,35 @@ def _load_key(record: Record, expected: Key | None = None) -> Key:
     ):
         raise CorruptRecord(record.id, f"record {record.id!r}: the key does not match its index")
     return key
+
+
+def _registered_contexts(value: Any) -> dict[str, Any]:
+    """The registered (not shipped) JSON-LD contexts a Data Integrity credential names."""
+    if not isinstance(value, Mapping):
+        return {}
+    contexts = value.get("@context")
+    items = contexts if isinstance(contexts, list) else [contexts]
+    out: dict[str, Any] = {}
+    for url in items:
+        if not isinstance(url, str):
+            continue
+        document = registered_context(url)
+        if document is not None:
+            out[url] = document
+    return out
+
+
+def _pin_contexts(meta: Any) -> None:
+    """Pin the contexts a stored credential carries (once per process; a URL already pinned
+    with other content is left alone, and the credential then fails to verify)."""
+    contexts = meta.get("contexts") if isinstance(meta, dict) else None
+    if not isinstance(contexts, dict):
+        return
+    for url, document in contexts.items():
+        try:
+            register_context(url, document)
+        except FormatError:
+            continue
 
 
 def _info(record_id: str, meta: Any) -> CredentialInfo:
