@@ -12,7 +12,6 @@ the key journey also runs on PostgreSQL.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -21,6 +20,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import rfc8785
@@ -39,6 +39,8 @@ from vc_service.service._issuer_api import LocalStatusSource, register_ledger_ty
 from vc_service.service._issuer_store import metadata as issuer_metadata
 from vc_service.service._migrations import head_revision, migrate
 from vc_service.service._tenants import metadata as tenants_metadata
+from wallet_sdk import Wallet
+from wallet_sdk._oid4vci import receive_all
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -802,20 +804,44 @@ def test_the_ldp_vc_configurations_are_in_the_metadata(client: TestClient) -> No
     assert ldp["credential_definition"]["type"] == ["VerifiableCredential", "IdentityCredential"]
 
 
-def test_the_offer_carries_qr_codes(client: TestClient, issuance: dict[str, Any]) -> None:
-    offer = issuance["offer"]
-    assert offer["qr_svg"].startswith("<svg")
-    assert offer["qr_svg"].rstrip().endswith("</svg>")
-    prefix = "data:image/png;base64,"
-    assert offer["qr_png"].startswith(prefix)
-    png = base64.b64decode(offer["qr_png"][len(prefix) :], validate=True)
-    assert png.startswith(PNG_SIGNATURE)
-    assert png[12:16] == b"IHDR"
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    # Square, and large enough for a version that holds the offer URI.
-    assert width == height and width >= 4 * (21 + 8)
-    # The transaction code is not in the QR's payload (it is not in the URI the QR encodes).
-    assert offer["tx_code"] not in offer["credential_offer_uri"].split("pre-authorized_code")[0]
+def test_the_offer_is_served_by_reference_with_qr_codes(tmp_path: Path) -> None:
+    with TestClient(create_app(demo_settings(tmp_path)), raise_server_exceptions=False) as client:
+        civil = headers(client, "civil-registry")
+        response = client.post(
+            "/issuer/offers",
+            json={"credential_type": "identity", "claims": IDENTITY_CLAIMS},
+            headers=civil,
+        )
+        assert response.status_code == 201, response.text
+        offer = response.json()
+        url = offer["qr_svg_url"].removesuffix("/qr.svg")
+        assert url == f"http://testserver/issuer/offers/{offer['offer_id']}"
+        assert offer["credential_offer_reference"] == (
+            "openid-credential-offer://?credential_offer_uri=" + quote(url, safe="")
+        )
+        # OID4VCI §4.1.3: the offer object is served at the reference, as made.
+        served = client.get(url.removeprefix("http://testserver"))
+        assert served.status_code == 200
+        assert served.json() == offer["credential_offer"]
+        svg = client.get(offer["qr_svg_url"].removeprefix("http://testserver"))
+        assert svg.headers["content-type"] == "image/svg+xml"
+        assert svg.text.startswith("<svg") and svg.text.rstrip().endswith("</svg>")
+        png = client.get(offer["qr_png_url"].removeprefix("http://testserver")).content
+        assert png.startswith(PNG_SIGNATURE) and png[12:16] == b"IHDR"
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert width == height and width >= 4 * (21 + 8)
+        # A wallet follows the reference: the QR text alone (plus the tx_code) is enough.
+        with Wallet.create(tmp_path / "w", "pass", unsafe_fast_kdf=True) as wallet:
+            ids = receive_all(
+                wallet, offer["credential_offer_reference"], tx_code=offer["tx_code"], http=client
+            )
+        assert len(ids) == 3
+        # Once redeemed, the reference and its QR codes serve nothing.
+        assert client.get(url.removeprefix("http://testserver")).status_code == 404
+        assert client.get(offer["qr_png_url"].removeprefix("http://testserver")).status_code == 404
+        for bad in ("/issuer/offers/unknown-offer-id", "/issuer/offers/x", "/issuer/offers/a" * 3):
+            assert client.get(bad).status_code == 404
+        assert client.get(url.removeprefix("http://testserver") + "/qr.gif").status_code == 404
 
 
 # --------------------------------------------------------------------------- ledger records

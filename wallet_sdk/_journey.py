@@ -146,7 +146,8 @@ def _journey(root: Path) -> int:
         )
         _say("POST /issuer/offers", f"8 claims; tx_code {offer['tx_code']} given out of band", ms)
         _say("offer URI", offer["credential_offer_uri"][:70] + "…")
-        _say("QR code", f"SVG {len(offer['qr_svg'])} B, PNG data URI {len(offer['qr_png'])} B")
+        qr = http.get(offer["qr_png_url"])
+        _say("QR code", f"{offer['qr_png_url']} ({len(qr.content)} B PNG)")
         print()
 
         print("3. The citizen's wallet receives it")

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -98,6 +100,15 @@ class TenantService:
     def __init__(self, ledger: LedgerService, secret: bytes) -> None:
         self.ledger = ledger
         self.store = TenantStore(ledger.ledger.store.engine, secret)
+        # A subkey of the ledger secret for deriving pre-authorized codes from offer ids.
+        self._offer_key = hmac.new(secret, b"chancery offer codes v1", hashlib.sha256).digest()
+
+    def offer_code(self, offer_id: str) -> str:
+        """The pre-authorized code of the offer ``offer_id``: HMAC-SHA-256 under a subkey of the
+        ledger secret, so the offer can be served by reference (OID4VCI §4.1.3) while the
+        database stores only the code's hash."""
+        mac = hmac.new(self._offer_key, offer_id.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
     def _append(self, entries: list[Any]) -> list[int]:
         with self.ledger.lock:

@@ -80,7 +80,7 @@ from ._issuer_store import (
     TokenRefused,
 )
 from ._ledger_api import LedgerDep
-from ._qr import qr_png_data_uri, qr_svg
+from ._qr import qr_png, qr_svg
 from ._tenants import Tenant
 
 __all__ = [
@@ -655,8 +655,13 @@ class OfferCreated(BaseModel):
     credential_offer: dict[str, Any]
     pre_authorized_code: str
     tx_code: str = Field(description="Give to the citizen out of band, never with the offer")
-    qr_svg: str = Field(description="The offer URI as an SVG QR code")
-    qr_png: str = Field(description="The offer URI as a PNG QR code (a data: URI)")
+    offer_id: str = Field(description="The offer's id in the by-reference URLs below")
+    credential_offer_reference: str = Field(
+        description="openid-credential-offer://?credential_offer_uri=… (§4.1.3): the short "
+        "form a QR code carries; the wallet fetches the offer from the issuer"
+    )
+    qr_svg_url: str = Field(description="GET: the reference as an SVG QR code")
+    qr_png_url: str = Field(description="GET: the reference as a PNG QR code")
 
 
 class CredentialStatusChange(BaseModel):
@@ -760,9 +765,30 @@ def create_offer(
             issuer=tenant.did or "",
             vct=vct_of(record.id),
         )
-    code, tx_code = issuer.store.create_offer(ids, body.claims, tenant_id=tenant.tenant_id)
-    offer = {
-        "credential_issuer": _issuer_url(request),
+    offer_id = secrets.token_urlsafe(16)
+    code, tx_code = issuer.store.create_offer(
+        ids, body.claims, tenant_id=tenant.tenant_id, code=issuer.tenants.offer_code(offer_id)
+    )
+    base = _issuer_url(request)
+    offer = _offer_object(base, ids, code)
+    encoded = urllib.parse.quote(json.dumps(offer, separators=(",", ":")), safe="")
+    offer_url = f"{base}/issuer/offers/{offer_id}"
+    return OfferCreated(
+        credential_offer_uri=f"openid-credential-offer://?credential_offer={encoded}",
+        credential_offer=offer,
+        pre_authorized_code=code,
+        tx_code=tx_code,
+        offer_id=offer_id,
+        credential_offer_reference=_reference(offer_url),
+        qr_svg_url=offer_url + "/qr.svg",
+        qr_png_url=offer_url + "/qr.png",
+    )
+
+
+def _offer_object(base: str, ids: list[str], code: str) -> dict[str, Any]:
+    """The Credential Offer object (§4.1.1) with a pre-authorized code and a ``tx_code``."""
+    return {
+        "credential_issuer": base,
         "credential_configuration_ids": ids,
         "grants": {
             PRE_AUTHORIZED_GRANT: {
@@ -775,16 +801,54 @@ def create_offer(
             }
         },
     }
-    encoded = urllib.parse.quote(json.dumps(offer, separators=(",", ":")), safe="")
-    uri = f"openid-credential-offer://?credential_offer={encoded}"
-    return OfferCreated(
-        credential_offer_uri=uri,
-        credential_offer=offer,
-        pre_authorized_code=code,
-        tx_code=tx_code,
-        qr_svg=qr_svg(uri),
-        qr_png=qr_png_data_uri(uri),
+
+
+def _reference(offer_url: str) -> str:
+    return "openid-credential-offer://?credential_offer_uri=" + urllib.parse.quote(
+        offer_url, safe=""
     )
+
+
+_SUFFIX_ORDER = {suffix: n for n, suffix in enumerate(CONFIGURATION_SUFFIXES.values())}
+
+
+def _pending_offer(issuer: IssuerService, offer_id: str) -> tuple[list[str], str]:
+    """The configuration ids and the code of the offer ``offer_id``; 404 once it is redeemed
+    or expired (the by-reference URL then serves nothing)."""
+    if not 8 <= len(offer_id) <= 64:
+        raise NotFound("unknown offer")
+    code = issuer.tenants.offer_code(offer_id)
+    ids = issuer.store.pending_offer(code)
+    if not ids:
+        raise NotFound("unknown, redeemed or expired offer")
+    ids.sort(key=lambda cid: _SUFFIX_ORDER.get(cid.rpartition(".")[2], len(_SUFFIX_ORDER)))
+    return ids, code
+
+
+@router.get("/issuer/offers/{offer_id}")
+def offer_by_reference(offer_id: str, request: Request, issuer: IssuerDep) -> JSONResponse:
+    """The Credential Offer by reference (OID4VCI 1.0 §4.1.3 ``credential_offer_uri``).
+
+    Public, like the QR code that points here: the id is 128 random bits, and the offer
+    redeems nothing without the transaction code given to the citizen separately.
+    """
+    ids, code = _pending_offer(issuer, offer_id)
+    return JSONResponse(
+        _offer_object(_issuer_url(request), ids, code), headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.get("/issuer/offers/{offer_id}/qr.{kind}")
+def offer_qr_code(offer_id: str, kind: str, request: Request, issuer: IssuerDep) -> Response:
+    """The offer's reference URI as a QR code (``svg`` or ``png``), rendered on request."""
+    if kind not in ("svg", "png"):
+        raise NotFound("a QR code is served as qr.svg or qr.png")
+    _pending_offer(issuer, offer_id)
+    reference = _reference(f"{_issuer_url(request)}/issuer/offers/{offer_id}")
+    headers = {"Cache-Control": "no-store"}
+    if kind == "svg":
+        return Response(qr_svg(reference), media_type="image/svg+xml", headers=headers)
+    return Response(qr_png(reference), media_type="image/png", headers=headers)
 
 
 @router.get("/.well-known/openid-credential-issuer")

@@ -232,10 +232,14 @@ class IssuerStore:
         claims: dict[str, Any],
         *,
         tenant_id: str | None = None,
+        code: str | None = None,
     ) -> tuple[str, str]:
-        """Store a new offer; return its pre-authorized code and six-digit transaction code."""
+        """Store a new offer; return its pre-authorized code and six-digit transaction code.
+
+        ``code`` (256 bits, derived by the caller) defaults to a random one.
+        """
         ids = [configuration_ids] if isinstance(configuration_ids, str) else list(configuration_ids)
-        code = secrets.token_urlsafe(32)
+        code = code or secrets.token_urlsafe(32)
         code_hash = _sha256(code)
         tx_code = f"{secrets.randbelow(10**6):06d}"
         now = int(time.time())
@@ -261,6 +265,24 @@ class IssuerStore:
                 ],
             )
         return code, tx_code
+
+    def pending_offer(self, code: str) -> list[str] | None:
+        """The configuration ids of the unredeemed, unexpired offer with ``code``, or ``None``."""
+        code_hash = _sha256(code)
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(offers_table.c.expires_at, offers_table.c.redeemed_at).where(
+                    offers_table.c.code_hash == code_hash
+                )
+            ).first()
+            if row is None or row.redeemed_at is not None or row.expires_at <= int(time.time()):
+                return None
+            ids = conn.execute(
+                sa.select(offer_items_table.c.configuration_id)
+                .where(offer_items_table.c.code_hash == code_hash)
+                .order_by(offer_items_table.c.configuration_id)
+            ).scalars()
+            return [str(i) for i in ids]
 
     def redeem(self, code: str, tx_code: str | None) -> str:
         """Exchange a pre-authorized code (and its transaction code) for a new access token.

@@ -7,12 +7,11 @@ screen or paper; the quiet zone is the standard four modules.
 
 from __future__ import annotations
 
-import base64
 import io
 
 import segno
 
-__all__ = ["qr_png", "qr_png_data_uri", "qr_svg"]
+__all__ = ["qr_png", "qr_svg"]
 
 _SCALE = 4
 
@@ -33,8 +32,3 @@ def qr_png(text: str) -> bytes:
     out = io.BytesIO()
     _code(text).save(out, kind="png", scale=_SCALE)
     return out.getvalue()
-
-
-def qr_png_data_uri(text: str) -> str:
-    """``text`` as a PNG image in a ``data:`` URI (RFC 2397), for an ``<img src>``."""
-    return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode("ascii")
