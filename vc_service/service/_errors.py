@@ -25,6 +25,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -175,6 +176,9 @@ _TABLE: Sequence[tuple[type[BaseException], int, str, str]] = (
     (LedgerRuleError, 409, "ledger-rule", "Refused by a ledger rule"),
     (LedgerBusy, 503, "ledger-busy", "The ledger is busy"),
     (LedgerStoreError, 503, "storage-unavailable", "Storage unavailable"),
+    # A database error outside the ledger store (a lock held past the busy timeout, a lost
+    # connection): the request may be retried; the details stay in the log.
+    (sa_exc.OperationalError, 503, "storage-unavailable", "Storage unavailable"),
     (LedgerError, 503, "ledger-unavailable", "Ledger unavailable"),
     (VerificationError, 422, "verification-failed", "Verification failed"),
     (InvalidInput, 400, "invalid-input", "Invalid input"),
@@ -325,7 +329,7 @@ def handle_exception(request: Request, exc: Exception) -> Response:
         # The message may name hosts, tables or SQL: the caller gets none of it.
         detail = _GENERIC_DETAIL[503]
         _log.error("%s %s -> %d %s", request.method, request.url.path, status, slug, exc_info=exc)
-        if isinstance(exc, LedgerBusy):
+        if isinstance(exc, LedgerBusy | sa_exc.OperationalError):
             headers["Retry-After"] = "1"
     else:
         detail = str(exc) or title

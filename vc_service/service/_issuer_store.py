@@ -292,7 +292,14 @@ class IssuerStore:
         """
         code_hash = _sha256(code)
         now = int(time.time())
-        with self._engine.begin() as conn:
+        # The redemption reads, then writes. On SQLite a deferred transaction that another
+        # connection wrote to in between cannot take the write lock (it fails at once, busy
+        # timeout or not), so this one takes it up front (BEGIN IMMEDIATE, the option the
+        # ledger's engine understands); PostgreSQL ignores the option.
+        with (
+            self._engine.connect().execution_options(ledger_append_lock=True) as conn,
+            conn.begin(),
+        ):
             row = conn.execute(
                 sa.select(
                     offers_table.c.tx_code_hash,
