@@ -40,11 +40,13 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "sqlite-2-workers"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The base URL of a running ``chancery serve --demo``, and its state directory."""
+    """The base URL of a running ``chancery serve --demo`` (one worker process, or two sharing
+    the database), and its state directory."""
     schema = None
-    if request.param == "sqlite":
+    workers = "2" if request.param.endswith("-2-workers") else "1"
+    if request.param.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'chancery.db'}"
     else:
         require_or_skip(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
@@ -57,7 +59,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
     env = {**os.environ, "CHANCERY_VAR_DIR": str(tmp_path / "var")}
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
-        [_CHANCERY, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port), "--db", url],
+        [
+            *(_CHANCERY, "serve", "--demo", "--workers", workers),
+            *("--host", "127.0.0.1", "--port", str(port), "--db", url),
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -291,3 +291,34 @@ def test_a_foreign_status_list_is_unavailable_without_any_fetch(
         source.token_status_list("http://testserver/status-lists/not-ours")
     with pytest.raises(StatusUnavailable):
         source.bitstring_status_list("https://elsewhere.example/bsl")
+
+
+def test_a_status_change_in_another_process_is_seen_at_once(
+    client: TestClient, issued: tuple[Wallet, str]
+) -> None:
+    """Each worker process caches the lists it built; a change made through another worker (a
+    second IssuerService on the same database) must show in this worker's next list."""
+    from vc_service.service._issuer_api import IssuerService
+
+    _, credential = issued
+    here = client.app.state.issuer  # type: ignore[attr-defined]
+    elsewhere = IssuerService(here.store._engine, here.tenants)
+    reference = _payload(credential)["status"]["status_list"]
+    list_id = reference["uri"].rsplit("/", 1)[1]
+    base = "http://testserver"
+    state = client.app.state.ledger.state()  # type: ignore[attr-defined]
+
+    def status_here() -> int:
+        token = here.status_list_token(list_id, base)
+        assert token == here.status_list_token(list_id, base)  # built once, then reused
+        parsed = verify_status_list_token(
+            token, resolve_key=state.key_for, expected_uri=reference["uri"]
+        )
+        return int(parsed.status_list.get(reference["idx"]))
+
+    assert status_here() == 0
+    agency = here.tenants.agency("civil-registry")
+    elsewhere.change_status(agency, credential, "suspended", base)
+    assert status_here() == 2
+    bits = here.bitstring_credential(list_id, "suspension", base)
+    assert bits is not None and bits is here.bitstring_credential(list_id, "suspension", base)

@@ -190,11 +190,15 @@ class Ledger:
         *,
         secret: bytes,
         time: datetime | None = None,
+        synchronous: str = "FULL",
     ) -> Ledger:
-        """Create the log: its checkpoint key and the genesis entry naming the root authority."""
+        """Create the log: its checkpoint key and the genesis entry naming the root authority.
+
+        ``synchronous``: see :class:`LedgerStore`.
+        """
         if not root_key.has_private:
             raise InvalidInput("the root authority key must include its private part")
-        store = LedgerStore(url)
+        store = LedgerStore(url, synchronous=synchronous)
         store.create_schema()
         log_key = Key.generate("ed25519")
         sealed = nacl.secret.SecretBox(secret).encrypt(log_key.private_bytes())
@@ -218,9 +222,10 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, url: str, *, secret: bytes | None = None) -> Ledger:
-        """Open an initialised log. ``secret`` is needed only to sign checkpoints."""
-        return cls(LedgerStore(url), secret=secret)
+    def open(cls, url: str, *, secret: bytes | None = None, synchronous: str = "FULL") -> Ledger:
+        """Open an initialised log. ``secret`` is needed only to sign checkpoints;
+        ``synchronous``: see :class:`LedgerStore`."""
+        return cls(LedgerStore(url, synchronous=synchronous), secret=secret)
 
     def close(self) -> None:
         """Release the database connections."""

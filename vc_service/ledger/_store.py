@@ -234,7 +234,7 @@ def _size_within(size: int | None, current: int) -> int:
 # --- engines ---------------------------------------------------------------------------------------
 
 
-def _sqlite_engine(url: sa.URL, busy_timeout_ms: int) -> Engine:
+def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, synchronous: str = "FULL") -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in str(url)
     if in_memory:
@@ -254,9 +254,12 @@ def _sqlite_engine(url: sa.URL, busy_timeout_ms: int) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode = WAL")
-            # FULL: a commit has reached the disk (WAL fsync) before it returns, so a receipt
-            # printed after commit survives power loss or kill -9.
-            cursor.execute("PRAGMA synchronous = FULL")
+            # FULL (the default): a commit has reached the disk (WAL fsync) before it returns,
+            # so a receipt printed after commit survives power loss as well as kill -9. NORMAL
+            # (WAL): a commit is in the WAL file, which the operating system holds; it survives
+            # the process being killed, and only an operating-system crash or power loss can
+            # drop the last commits (never corrupting the database).
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
@@ -273,18 +276,22 @@ def _sqlite_engine(url: sa.URL, busy_timeout_ms: int) -> Engine:
     return engine
 
 
-def _make_engine(target: str | os.PathLike[str], busy_timeout_ms: int) -> Engine:
+def _make_engine(
+    target: str | os.PathLike[str], busy_timeout_ms: int, synchronous: str = "FULL"
+) -> Engine:
     text = os.fspath(target)
     if "://" not in text:
         # A bare path names an SQLite file.
-        return _sqlite_engine(sa.make_url("sqlite:///" + os.path.abspath(text)), busy_timeout_ms)
+        return _sqlite_engine(
+            sa.make_url("sqlite:///" + os.path.abspath(text)), busy_timeout_ms, synchronous
+        )
     try:
         url = sa.make_url(text)
     except sa.exc.ArgumentError as exc:
         raise InvalidInput(f"not a database URL: {text!r}") from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, busy_timeout_ms)
+        return _sqlite_engine(url, busy_timeout_ms, synchronous)
     if backend == "postgresql":
         return sa.create_engine(url, pool_pre_ping=True)
     raise InvalidInput(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
@@ -408,16 +415,26 @@ class LedgerStore:
     """
 
     def __init__(
-        self, target: str | os.PathLike[str] | Engine, *, busy_timeout: float = 30.0
+        self,
+        target: str | os.PathLike[str] | Engine,
+        *,
+        busy_timeout: float = 30.0,
+        synchronous: str = "FULL",
     ) -> None:
-        """Connect lazily to ``target``; call :meth:`create_schema` once for a new database."""
+        """Connect lazily to ``target``; call :meth:`create_schema` once for a new database.
+
+        ``synchronous`` is SQLite's ``PRAGMA synchronous`` (``FULL`` or ``NORMAL``; see
+        ``_sqlite_engine``); PostgreSQL ignores it.
+        """
         if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
             raise InvalidInput("busy_timeout must be a non-negative number of seconds")
+        if synchronous not in ("FULL", "NORMAL"):
+            raise InvalidInput("synchronous must be 'FULL' or 'NORMAL'")
         self._busy_timeout_ms = int(busy_timeout * 1000)
         if isinstance(target, Engine):
             self._engine = target
         elif isinstance(target, str | os.PathLike):
-            self._engine = _make_engine(target, self._busy_timeout_ms)
+            self._engine = _make_engine(target, self._busy_timeout_ms, synchronous)
         else:
             raise InvalidInput("a store needs a database URL, a file path or an Engine")
         self._postgres = self._engine.dialect.name == "postgresql"

@@ -38,6 +38,11 @@ def add_serve_command(commands: Any) -> None:
         "--db", help="database URL or SQLite file path (default sqlite:///./var/chancery.db)"
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default 1; the state they share is in the database)",
+    )
+    serve.add_argument(
         "--demo",
         action="store_true",
         help="on first start, create the demonstration agencies and bank "
@@ -77,7 +82,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
     overrides = {
         name: value
-        for name, value in (("host", args.host), ("port", args.port), ("db_url", args.db))
+        for name, value in (
+            ("host", args.host),
+            ("port", args.port),
+            ("db_url", args.db),
+            ("workers", getattr(args, "workers", None)),
+        )
         if value is not None
     }
     if getattr(args, "demo", False):
@@ -88,10 +98,48 @@ def run_serve(args: argparse.Namespace) -> int:
         raise InvalidInput(_settings_error(exc)) from None
     logging.config.dictConfig(logging_config())
     service = start_ledger(settings)
+    if settings.workers > 1:
+        return _serve_workers(settings, service)
     try:
         app = create_app(settings, ledger=service)
         # log_config=None: the configuration above (uvicorn's own plus ours) stays in force.
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
     finally:
         service.close()
+    return 0
+
+
+def _serve_workers(settings: Any, service: Any) -> int:
+    """Several uvicorn worker processes, each with its own application and connections.
+
+    What must happen once (migrations, the ledger, the root client, the demonstration set-up)
+    happens here, before the workers start; each worker then opens the existing ledger. The
+    settings reach the workers as ``CHANCERY_*`` environment variables.
+    """
+    import os
+
+    import uvicorn
+
+    from ._auth import start_tenants
+    from ._demo_setup import ensure_demo
+
+    try:
+        tenants = start_tenants(service, settings)
+        if settings.demo:
+            ensure_demo(tenants, settings)
+    finally:
+        service.close()
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            os.environ[f"CHANCERY_{name.upper()}"] = str(value)
+    # The workers must not repeat the set-up (and must not race each other doing it).
+    os.environ["CHANCERY_DEMO"] = "false"
+    uvicorn.run(
+        "vc_service.service._app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=logging_config(),
+    )
     return 0

@@ -117,6 +117,9 @@ STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
 #: the Bitstring credential's validity. Short, so that a revocation reaches verifiers within a
 #: minute.
 STATUS_LIST_TTL = 60
+#: A built status list is reused, while unchanged, for at most this many seconds (well inside
+#: its validity, so that what a verifier fetches is never close to expiring).
+_REBUILD_AFTER = STATUS_LIST_TTL / 4
 _STATUS_LISTS_PATH = "/status-lists/"
 _STATUS_VALUES = {"valid": STATUS_VALID, "revoked": STATUS_INVALID, "suspended": STATUS_SUSPENDED}
 _BITSTRING_PURPOSES = {"revocation": STATUS_INVALID, "suspension": STATUS_SUSPENDED}
@@ -277,7 +280,9 @@ class IssuerService:
     def __init__(self, engine: sa.Engine, tenants: TenantService) -> None:
         self.store = IssuerStore(engine)
         self.tenants = tenants
-        self._bitstring_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        # Built lists by (kind, list, …): (the list's change counter, monotonic time, the list).
+        self._built: dict[tuple[str, ...], tuple[int, float, Any]] = {}
+        self._owners: dict[str, Tenant] = {}
 
     # ------------------------------------------------------------------ types and agencies
 
@@ -319,44 +324,68 @@ class IssuerService:
     def _list_owner(self, list_id: str) -> Tenant | None:
         if len(list_id) > 64:
             return None
+        owner = self._owners.get(list_id)
+        if owner is not None:
+            return owner
         did = self.store.status_list_issuer(list_id)
-        if did is None:
+        owner = None if did is None else self.tenants.store.by_did(did)
+        if owner is not None:
+            # A list never changes hands; remember whose it is.
+            self._owners[list_id] = owner
+        return owner
+
+    def _cached(self, key: tuple[str, ...], version: int) -> Any:
+        """A list built at ``version`` less than :data:`_REBUILD_AFTER` seconds ago, or None."""
+        hit = self._built.get(key)
+        if hit is None or hit[0] != version or time.monotonic() - hit[1] > _REBUILD_AFTER:
             return None
-        return self.tenants.store.by_did(did)
+        return hit[2]
 
     def status_list_token(self, list_id: str, base: str) -> str | None:
         """The signed Status List Token for ``list_id`` (§5.1), or ``None`` if there is none.
 
-        ``sub`` is the list's URI, ``iat`` now and ``ttl`` :data:`STATUS_LIST_TTL`. The token is
-        built fresh on every call from the stored entries.
+        ``sub`` is the list's URI, ``iat`` the time it was built and ``ttl``
+        :data:`STATUS_LIST_TTL`. A built token is reused while the list's change counter (read
+        from the database, so a change made by any process counts) is unchanged, for at most
+        :data:`_REBUILD_AFTER` seconds.
         """
         owner = self._list_owner(list_id)
-        status_list = self.store.status_list(list_id) if owner is not None else None
-        if owner is None or status_list is None:
+        version = self.store.list_version(list_id) if owner is not None else None
+        if owner is None or version is None:
             return None
-        return issue_status_list_token(
+        key = ("token", list_id, base)
+        cached = self._cached(key, version)
+        if isinstance(cached, str):
+            return cached
+        status_list = self.store.status_list(list_id)
+        if status_list is None:  # pragma: no cover - the version was just read
+            return None
+        token = issue_status_list_token(
             status_list,
             self.tenants.signing_key(owner),
             kid=f"{owner.did}#{AGENCY_SIGNING_KEY}",
             subject_uri=base + _STATUS_LISTS_PATH + list_id,
             ttl=STATUS_LIST_TTL,
         )
+        self._built[key] = (version, time.monotonic(), token)
+        return token
 
     def bitstring_credential(self, list_id: str, purpose: str, base: str) -> dict[str, Any] | None:
         """The signed ``BitstringStatusListCredential`` of ``purpose`` over the list's entries.
 
         Bitstring Status List v1.0 §2.2, §3.1: bit ``i`` is set when entry ``i`` is revoked
         (purpose ``revocation``) or suspended (``suspension``). Valid for
-        :data:`STATUS_LIST_TTL` seconds and cached for half of that.
+        :data:`STATUS_LIST_TTL` seconds; reused like the Status List Token.
         """
         wanted = _BITSTRING_PURPOSES.get(purpose)
-        owner = self._list_owner(list_id)
-        if wanted is None or owner is None or owner.did is None:
+        owner = self._list_owner(list_id) if wanted is not None else None
+        version = self.store.list_version(list_id) if owner is not None else None
+        if wanted is None or owner is None or owner.did is None or version is None:
             return None
-        cached = self._bitstring_cache.get((list_id, purpose))
-        now = time.time()
-        if cached is not None and now - cached[0] < STATUS_LIST_TTL / 2:
-            return cached[1]
+        key = ("bitstring", list_id, purpose, base)
+        cached = self._cached(key, version)
+        if isinstance(cached, dict):
+            return cached
         bits = BitstringStatusList(STATUS_LIST_SIZE)
         for index in self.store.indexes_with_status(list_id, wanted):
             bits.set(index)
@@ -378,7 +407,7 @@ class IssuerService:
             verification_method=f"{owner.did}#{AGENCY_SIGNING_KEY}",
             created=moment,
         )
-        self._bitstring_cache[(list_id, purpose)] = (now, signed)
+        self._built[key] = (version, time.monotonic(), signed)
         return signed
 
     def ledger_list_url(self, base: str, list_id: str) -> str:
@@ -560,8 +589,6 @@ class IssuerService:
             raise InvalidInput("the credential is revoked; revocation cannot be undone") from exc
         except StatusEntryUnknown as exc:  # pragma: no cover - the record binds the entry
             raise NotFound("the credential's status list entry is unknown") from exc
-        for purpose in _BITSTRING_PURPOSES:
-            self._bitstring_cache.pop((record.list_id, purpose), None)
         self.publish_list_version(tenant, record.list_id, base)
         _log.info("status list %s index %d set to %s", record.list_id, record.idx, status)
 

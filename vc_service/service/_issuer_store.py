@@ -148,6 +148,10 @@ status_lists_table = sa.Table(
     sa.Column("bits", sa.Integer(), nullable=False),
     sa.Column("size", sa.Integer(), nullable=False),
     sa.Column("created_at", sa.BigInteger(), nullable=False),
+    # Revision 0006: bumped in the transaction of every status change, so that a process holding
+    # a built list (a Status List Token, a Bitstring credential) knows with one primary-key read
+    # whether any process has changed the list since.
+    sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
 )
 
 status_entries_table = sa.Table(
@@ -599,11 +603,27 @@ class IssuerStore:
             count = conn.execute(update.values(status=status, updated_at=int(time.time()))).rowcount
             if count != 1:
                 exists = conn.execute(sa.select(status_entries_table.c.idx).where(*entry)).first()
+            else:
+                conn.execute(
+                    status_lists_table.update()
+                    .where(status_lists_table.c.list_id == list_id)
+                    .values(version=status_lists_table.c.version + 1)
+                )
         if count == 1:
             return
         if exists is not None:
             raise RevocationFinal(f"index {idx} of list {list_id} is revoked")
         raise StatusEntryUnknown(f"index {idx} of list {list_id} is not this credential's")
+
+    def list_version(self, list_id: str) -> int | None:
+        """How many status changes list ``list_id`` has had (``None``: no such list)."""
+        with self._engine.connect() as conn:
+            value = conn.execute(
+                sa.select(status_lists_table.c.version).where(
+                    status_lists_table.c.list_id == list_id
+                )
+            ).scalar()
+        return None if value is None else int(value)
 
     def indexes_with_status(self, list_id: str, status: int) -> list[int]:
         """The indexes of ``list_id`` whose entry has ``status``."""

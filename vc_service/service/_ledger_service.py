@@ -186,7 +186,7 @@ def start_ledger(settings: Settings) -> LedgerService:
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)
     secret = _read_secret(settings)
-    store = LedgerStore(settings.db_url)
+    store = LedgerStore(settings.db_url, synchronous=settings.sqlite_synchronous.upper())
     try:
         revision = migrate(store.engine)
         _log.info("database schema at revision %s", revision)
@@ -227,13 +227,20 @@ def _root_key_of(ledger: Ledger, secret: bytes) -> Key | None:
 
 
 def _open_or_create(settings: Settings, store: LedgerStore, secret: bytes) -> Ledger:
+    synchronous = settings.sqlite_synchronous.upper()
     if store.get_meta(_META_ORIGIN) is not None:
-        return Ledger.open(settings.db_url, secret=secret)
+        return Ledger.open(settings.db_url, secret=secret, synchronous=synchronous)
     root_key = _sealed_root_key(store, secret)
     try:
-        ledger = Ledger.init(settings.db_url, settings.ledger_origin, root_key, secret=secret)
+        ledger = Ledger.init(
+            settings.db_url,
+            settings.ledger_origin,
+            root_key,
+            secret=secret,
+            synchronous=synchronous,
+        )
     except LedgerError:
         # Another process created it between our check and our init: use theirs.
-        return Ledger.open(settings.db_url, secret=secret)
+        return Ledger.open(settings.db_url, secret=secret, synchronous=synchronous)
     _log.info("created the ledger %r with its root authority DID", ledger.origin)
     return ledger

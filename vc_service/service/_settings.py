@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     page_size: int = Field(default=1000, ge=1, le=MAX_READ)
     #: Create the demonstration tenants (two agencies, a bank) on a service with no agency.
     demo: bool = False
+    #: SQLite only: ``normal`` (the default) makes a commit durable against the process being
+    #: killed, not against an operating-system crash or power loss, and costs no fsync per
+    #: commit; ``full`` waits for the disk on every commit (specs/http-api.md §2.1).
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
+    #: Worker processes of ``chancery serve`` (uvicorn); the state they share is in the database.
+    workers: int = Field(default=1, ge=1, le=64)
 
     @field_validator("db_url")
     @classmethod
