@@ -18,59 +18,30 @@ from benchmarks import http as http_bench
 from benchmarks import http_server
 from benchmarks.http_load import Recorder, drive
 
-#: Server faults the quick run can meet today: a phrase of the server log or of the answer, and
-#: what it is. The test tolerates exactly these (as an expected failure) and nothing else.
-LOCKED = "database is locked"
-FUTURE_IAT = "Status List Token issued in the future"
-KNOWN_SERVER_FAULTS = {
-    LOCKED: (
-        "SQLite: POST /token reads then writes in a deferred transaction; a concurrent writer "
-        "makes the upgrade fail at once with 'database is locked' (a 500)"
-    ),
-    FUTURE_IAT: (
-        "the in-process Status List Token's iat (whole seconds) can be later than the "
-        "verifier's check time taken just before it was built (a 422)"
-    ),
-}
-
-
-def _unexplained(problems: list[str]) -> list[str]:
-    """The problems that none of :data:`KNOWN_SERVER_FAULTS` accounts for."""
-    logged = [p for p in problems if p.startswith("server log: ")]
-    locked = bool(logged) and all(LOCKED in line for line in logged)
-    unexplained = [line for line in logged if LOCKED not in line]
-    for problem in problems:
-        if problem in logged or FUTURE_IAT in problem:
-            continue
-        if locked and "HTTP 500" in problem and "HTTP 4" not in problem:
-            continue
-        unexplained.append(problem)
-    return unexplained
-
 
 def test_the_quick_run_on_sqlite_counts_only_successful_operations() -> None:
     report = http_bench.run(True, databases=("sqlite",))
     result = report.databases["sqlite"]
     assert result.skipped is None
-    assert _unexplained(result.problems) == []
+    assert result.problems == []
     for name in http_bench.WINDOWS:
         window = result.windows[name]
         assert window.ok > 0, name
+        assert window.failed == 0, (name, window.errors)
+        assert window.all_2xx, (name, window.statuses)
+        assert set(window.statuses) <= {"200", "201"}, name
         assert window.requests >= window.ok
         assert len(window.latencies) == window.ok
-        if not result.problems:
-            assert window.failed == 0, (name, window.errors)
-            assert window.all_2xx, (name, window.statuses)
-            assert set(window.statuses) <= {"200", "201"}, name
-    # One full issuance is four requests: offer, token, nonce, credential.
+    # One full issuance is five requests: offer, offer by reference, token, nonce, credential.
     flow = result.windows["issuance_flow"]
-    assert flow.steps["POST /credential"] and len(flow.steps["POST /credential"]) == flow.ok
     assert set(flow.steps) == {
         "POST /issuer/offers",
+        "GET credential offer",
         "POST /token",
         "POST /nonce",
         "POST /credential",
     }
+    assert flow.requests == 5 * flow.ok
     # Every presentation posted in the verification window reads 'verified' afterwards.
     assert result.verified_outcomes == result.windows["verification"].ok
     assert "n/a" not in {goal.status for goal in report.targets}
@@ -78,11 +49,6 @@ def test_the_quick_run_on_sqlite_counts_only_successful_operations() -> None:
     assert figures["databases"]["sqlite"]["windows"]["verification"]["operations_ok"] > 0
     text = http_bench.render(report)
     assert "SQLite" in text and "ACA-Py" in text
-    if result.problems:
-        seen = [
-            why for phrase, why in KNOWN_SERVER_FAULTS.items() if phrase in str(result.problems)
-        ]
-        pytest.xfail("known server faults under concurrency: " + "; ".join(seen))
 
 
 def test_postgresql_unreachable_is_reported_as_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
