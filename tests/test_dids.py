@@ -379,6 +379,9 @@ def _raw_did_jwk(member: Any) -> str:
     return "did:jwk:" + b64url_encode(json.dumps(member).encode())
 
 
+_ORDER_8_POINT = bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+
+
 @pytest.mark.parametrize(
     ("did", "code"),
     [
@@ -400,6 +403,23 @@ def _raw_did_jwk(member: Any) -> str:
             _raw_did_jwk({"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(bytes(32))}),
             "invalidPublicKey",
             id="ed25519-small-order",
+        ),
+        pytest.param(
+            _raw_did_jwk(
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    # An honest key plus a point of order 8: on the curve, canonical, not of
+                    # small order, but outside the prime-order subgroup.
+                    "x": b64url_encode(
+                        nacl.bindings.crypto_core_ed25519_add(
+                            Key.generate("ed25519").public, _ORDER_8_POINT
+                        )
+                    ),
+                }
+            ),
+            "invalidPublicKey",
+            id="ed25519-mixed-order",
         ),
         pytest.param(SPEC_X25519_DID_JWK, "unsupportedPublicKeyType", id="x25519"),
         pytest.param(

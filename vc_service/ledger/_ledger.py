@@ -272,10 +272,16 @@ class Ledger:
         for offset, raw in enumerate(self._store.iter_entries(start, size)):
             state.apply(decode_entry(raw), start + offset)
 
-    def state(self) -> RegistryState:
-        """The registry state as of the current log size (kept and advanced incrementally)."""
+    def state(self, *, refresh: bool = True) -> RegistryState:
+        """The registry state as of the current log size (kept and advanced incrementally).
+
+        ``refresh=False`` skips reading the log size: the state then includes everything this
+        object appended or saw, but not what other processes appended since.
+        """
         if self._state is None:
             self._state = RegistryState(self._origin)
+        elif not refresh:
+            return self._state
         self._catch_up(self._state, self._store.size())
         return self._state
 

@@ -144,8 +144,7 @@ def create_app(settings: Settings | None = None, *, ledger: LedgerService | None
     )
     app.state.settings = config
     app.state.ledger = None
-    # The application's settings are what Depends(get_settings) yields inside it.
-    app.dependency_overrides[get_settings] = lambda: config
+    # Endpoints read these through the app_settings dependency.
     install_error_handling(app)
 
     @app.get("/healthz", response_model=Health, tags=["service"])

@@ -72,8 +72,10 @@ from ._auth import AGENCY_BBS_KEY, AGENCY_SIGNING_KEY, AgencyDep, TenantsDep, Te
 from ._errors import Forbidden, NotFound
 from ._issuer_store import (
     STATUS_LIST_SIZE,
+    ConfigurationIssued,
     Issued,
     IssuerStore,
+    NonceRefused,
     RevocationFinal,
     StatusEntryUnknown,
     StatusListFull,
@@ -448,18 +450,21 @@ class IssuerService:
         holder: Key | None = None,
         holder_did: str | None = None,
         document: Mapping[str, Any] | None = None,
+        idx: int | None = None,
     ) -> str | dict[str, Any]:
         """Sign one credential, anchor its salted hash on the ledger, record it; return it.
 
         ``dc+sd-jwt`` binds ``holder`` (``cnf``); ``ldp_vc`` formats name ``holder_did`` as
         ``credentialSubject.id``. ``document`` (VC-API issuance) supplies extra members of a
-        Data Integrity credential (``id``, ``name``, …) that are kept as given.
+        Data Integrity credential (``id``, ``name``, …) that are kept as given. ``idx`` is a
+        status index already reserved in the agency's list (else one is reserved here).
         """
         did = _did_of(tenant)
         list_id = self.list_id_for(tenant)
         list_uri = base + _STATUS_LISTS_PATH + list_id
         try:
-            idx = self.store.allocate_status_index(list_id)
+            if idx is None:
+                idx = self.store.allocate_status_index(list_id)
         except StatusListFull as exc:
             _log.error("status list %s is full", list_id)
             raise _OAuthError(
@@ -990,8 +995,9 @@ def _proof_key(header: dict[str, Any]) -> tuple[Key, str]:
         raise _OAuthError("invalid_proof", f"the proof key is unusable: {exc}") from exc
 
 
-def _check_proof(issuer: IssuerService, proof: Any, audience: str) -> tuple[Key, str]:
-    """Verify a ``jwt`` key proof (OID4VCI 1.0 Appendix F.1, F.4); the proven key and DID."""
+def _check_proof(issuer: IssuerService, proof: Any, audience: str) -> tuple[Key, str, str]:
+    """Verify a ``jwt`` key proof (OID4VCI 1.0 Appendix F.1, F.4); the proven key, its DID and
+    the proof's ``nonce`` (consumed by the caller, with the rest of the issuance)."""
     if not isinstance(proof, str):
         raise _OAuthError("invalid_proof", "the proof must be a compact JWT")
     try:
@@ -1017,10 +1023,7 @@ def _check_proof(issuer: IssuerService, proof: Any, audience: str) -> tuple[Key,
     if not isinstance(nonce, str):
         # With a Nonce Endpoint the nonce is required (Appendix F.1 'nonce').
         raise _OAuthError("invalid_proof", "the proof has no 'nonce'")
-    if not issuer.store.use_nonce(nonce):
-        # §8.3.1.2: the wallet should fetch a new c_nonce and retry.
-        raise _OAuthError("invalid_nonce", "the proof 'nonce' is unknown, expired or used")
-    return key, did
+    return key, did, nonce
 
 
 def _credential(issuer: IssuerService, authorization: str | None, raw: bytes, aud: str) -> Any:
@@ -1055,7 +1058,7 @@ def _credential(issuer: IssuerService, authorization: str | None, raw: bytes, au
     jwts = proofs.get("jwt")
     if set(proofs) != {"jwt"} or not isinstance(jwts, list) or len(jwts) != 1:
         raise _OAuthError("invalid_proof", "'proofs' must hold exactly one 'jwt' proof")
-    holder, holder_did = _check_proof(issuer, jwts[0], aud)
+    holder, holder_did, nonce = _check_proof(issuer, jwts[0], aud)
     split = _split_configuration(configuration)
     tenant = issuer.tenants.store.get(offer.tenant_id)
     if split is None or tenant is None:  # pragma: no cover - offers name our configurations
@@ -1066,12 +1069,23 @@ def _credential(issuer: IssuerService, authorization: str | None, raw: bytes, au
         record = issuer.agency_type(tenant, type_id)
     except (Forbidden, NotFound) as exc:
         raise _OAuthError("credential_request_denied", str(exc), status=403) from exc
-    if not issuer.store.use_item(offer, configuration):
+    list_id = issuer.list_id_for(tenant)
+    try:
+        idx = issuer.store.begin_issuance(nonce, offer, configuration, list_id)
+    except NonceRefused as exc:
+        # §8.3.1.2: the wallet should fetch a new c_nonce and retry.
+        raise _OAuthError("invalid_nonce", "the proof 'nonce' is unknown, expired or used") from exc
+    except ConfigurationIssued as exc:
         raise _OAuthError(
             "unknown_credential_configuration", "this credential configuration was already issued"
-        )
+        ) from exc
+    except StatusListFull as exc:
+        _log.error("status list %s is full", list_id)
+        raise _OAuthError(
+            "credential_request_denied", "no status list entry is free", status=503
+        ) from exc
     credential = issuer.issue(
-        tenant, record, fmt, offer.claims, aud, holder=holder, holder_did=holder_did
+        tenant, record, fmt, offer.claims, aud, holder=holder, holder_did=holder_did, idx=idx
     )
     return {"credentials": [{"credential": credential}]}
 

@@ -41,6 +41,8 @@ from vc_service._token_status import STATUS_INVALID, TokenStatusList
 
 __all__ = [
     "MAX_TX_CODE_ATTEMPTS",
+    "ConfigurationIssued",
+    "NonceRefused",
     "NONCE_TTL",
     "OFFER_TTL",
     "STATUS_LIST_BITS",
@@ -167,6 +169,14 @@ status_entries_table = sa.Table(
 
 class TokenRefused(Exception):
     """A pre-authorized code or transaction code was refused (RFC 6749 §5.2 ``invalid_grant``)."""
+
+
+class NonceRefused(Exception):
+    """The ``c_nonce`` is unknown, expired or already used (OID4VCI §8.3.1.2 ``invalid_nonce``)."""
+
+
+class ConfigurationIssued(Exception):
+    """The offer's configuration was already issued (or is not in the offer)."""
 
 
 class StatusListFull(Exception):
@@ -490,6 +500,60 @@ class IssuerStore:
                 )
             )
         return nonce
+
+    def begin_issuance(self, nonce: str, offer: Offer, configuration_id: str, list_id: str) -> int:
+        """Consume the proof's ``c_nonce`` and the offer's configuration, and reserve a random
+        status index of ``list_id``, in one transaction; return the index.
+
+        Raises :class:`NonceRefused`, :class:`ConfigurationIssued` or :class:`StatusListFull`,
+        and then nothing is consumed. One transaction instead of three: a credential request
+        waits for one commit here, not three.
+        """
+        if len(nonce) > 64:
+            raise NonceRefused("the nonce is not one of ours")
+        now = int(time.time())
+        with self._engine.begin() as conn:
+            used = conn.execute(
+                nonces_table.update()
+                .where(
+                    nonces_table.c.nonce == nonce,
+                    nonces_table.c.used_at.is_(None),
+                    nonces_table.c.expires_at > now,
+                )
+                .values(used_at=now)
+            ).rowcount
+            if used != 1:
+                raise NonceRefused("the nonce is unknown, expired or used")
+            issued = conn.execute(
+                offer_items_table.update()
+                .where(
+                    offer_items_table.c.code_hash == offer.code_hash,
+                    offer_items_table.c.configuration_id == configuration_id,
+                    offer_items_table.c.issued_at.is_(None),
+                )
+                .values(issued_at=now)
+            ).rowcount
+            if issued != 1:
+                raise ConfigurationIssued(f"{configuration_id} was already issued")
+            for _ in range(_ALLOCATION_ATTEMPTS):
+                idx = secrets.randbelow(STATUS_LIST_SIZE)
+                try:
+                    # A savepoint, so that a concurrent pick of the same index (a primary-key
+                    # conflict) costs one draw, not the whole transaction.
+                    with conn.begin_nested():
+                        conn.execute(
+                            status_entries_table.insert().values(
+                                list_id=list_id,
+                                idx=idx,
+                                credential_hash=None,
+                                status=0,
+                                updated_at=now,
+                            )
+                        )
+                except sa.exc.IntegrityError:
+                    continue
+                return idx
+            raise StatusListFull(f"no free index found in status list {list_id}")
 
     def use_nonce(self, nonce: str) -> bool:
         """Consume a ``c_nonce``; ``False`` if unknown, expired or already used (replay)."""

@@ -25,7 +25,7 @@ from vc_service.ledger._merkle import leaf_hash
 
 from ._errors import Forbidden, InvalidParameter, NotFound
 from ._ledger_service import LedgerService
-from ._settings import Settings, get_settings
+from ._settings import Settings, app_settings
 
 __all__ = [
     "ConsistencyProof",
@@ -58,7 +58,7 @@ def get_ledger(request: Request) -> LedgerService:
 
 
 LedgerDep = Annotated[LedgerService, Depends(get_ledger)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 # ------------------------------------------------------------------------------ wire models

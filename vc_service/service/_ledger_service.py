@@ -22,6 +22,7 @@ import json
 import logging
 import stat
 import threading
+import time
 from typing import Any
 
 import nacl.exceptions
@@ -39,10 +40,19 @@ from vc_service.ledger._store import LedgerStore, meta_table
 from ._migrations import migrate
 from ._settings import Settings
 
-__all__ = ["ROOT_KEY_META", "LedgerService", "seal_root_key", "start_ledger", "unseal_root_key"]
+__all__ = [
+    "ROOT_KEY_META",
+    "STATE_FRESHNESS",
+    "LedgerService",
+    "seal_root_key",
+    "start_ledger",
+    "unseal_root_key",
+]
 
 _log = logging.getLogger("chancery.service")
 
+#: How long (seconds) the registry state is used without asking the database for the log size.
+STATE_FRESHNESS = 0.05
 #: The ledger settings row holding the sealed root authority key.
 ROOT_KEY_META = "service.root_authority_key_sealed"
 # Bound into the sealed plaintext: a sealed value moved to another row (the log key's, say)
@@ -85,6 +95,7 @@ class LedgerService:
         self.ledger = ledger
         self.root_key = root_key
         self.lock = threading.RLock()
+        self._state_checked = -STATE_FRESHNESS
         self._resolver = DIDResolver()
         self._resolver.register("key", KeyMethodResolver())
         self._resolver.register("jwk", JwkMethodResolver())
@@ -92,9 +103,19 @@ class LedgerService:
         self._resolver.register("chancery", self._chancery)
 
     def state(self) -> RegistryState:
-        """The registry state, advanced to the log's current size."""
+        """The registry state, advanced to the log's current size.
+
+        The size is read from the database at most every :data:`STATE_FRESHNESS` seconds (a
+        request asks several times: DID resolution, accreditation, types). What this process
+        appends is in the state at once; what another worker appended shows within that time.
+        """
         with self.lock:
-            return self.ledger.state()
+            now = time.monotonic()
+            if now - self._state_checked < STATE_FRESHNESS:
+                return self.ledger.state(refresh=False)
+            state = self.ledger.state()
+            self._state_checked = now
+            return state
 
     def state_json(self) -> dict[str, Any]:
         """The state snapshot and its hash, taken at one log size."""

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
+from fastapi import Request
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vc_service.ledger._store import MAX_READ
 
-__all__ = ["DEFAULT_DB_URL", "DEFAULT_ORIGIN", "Settings", "get_settings"]
+__all__ = ["DEFAULT_DB_URL", "DEFAULT_ORIGIN", "Settings", "app_settings", "get_settings"]
 
 DEFAULT_DB_URL = "sqlite:///./var/chancery.db"
 DEFAULT_ORIGIN = "chancery.local/ledger"
@@ -109,3 +110,13 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings from the environment, read once (a FastAPI dependency; tests override it)."""
     return Settings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the application was built with (a FastAPI dependency).
+
+    Read from the application's state rather than through ``dependency_overrides``: with any
+    override registered, FastAPI re-derives every route's dependency graph on every request.
+    """
+    settings = getattr(request.app.state, "settings", None)
+    return settings if isinstance(settings, Settings) else get_settings()

@@ -67,7 +67,7 @@ from ._errors import NotFound
 from ._issuer_api import IssuerDep, IssuerService, LocalStatusSource, register_ledger_types
 from ._ledger_api import LedgerDep
 from ._ledger_service import LedgerService
-from ._settings import Settings, get_settings
+from ._settings import Settings, app_settings
 from ._trust_checks import (
     CHECK_NAMES,
     NamedCheck,
@@ -100,7 +100,7 @@ _REGISTERED = frozenset({"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cn
 _CHECK_ALIASES = {"selective-disclosure": "disclosure"}
 
 router = APIRouter(tags=["verifier"])
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 class CreateRequest(BaseModel):
