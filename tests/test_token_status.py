@@ -577,3 +577,21 @@ def test_malformed_status_claim(status_key: Key, status: Any) -> None:
         check_token_status(
             status, fetch=lambda uri: "", resolve_key=lambda kid: status_key, now=NOW
         )
+
+
+def test_a_reused_verified_token_is_still_checked_for_key_uri_and_time(status_key: Key) -> None:
+    """Verified token contents are reused across calls (a verifier sees the same list token for
+    every credential of the list); the reuse is keyed by the token, the expected URI and the key,
+    and the time checks run on every call."""
+    token = _token(status_key, _list((5, 1)), exp=NOW + timedelta(hours=1))
+    first = _verify(token, status_key)
+    assert _verify(token, status_key) is first  # the same verified contents
+    assert first.status_list.get(5) == 1
+    with pytest.raises(InvalidProof):
+        _verify(token, Key.generate("p256"))  # another key: verified afresh, and refused
+    with pytest.raises(StatusUnavailable):
+        _verify(token, status_key, expected_uri="https://status.example/statuslists/2")
+    with pytest.raises(Expired):
+        _verify(token, status_key, now=NOW + timedelta(hours=2))
+    with pytest.raises(NotYetValid):
+        _verify(token, status_key, now=NOW - timedelta(hours=3))

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ __all__ = [
     "issue_status_list_token",
     "verify_status_list_token",
 ]
+
+#: Verified token contents by (token, expected URI, key): a verifier checks the same list token
+#: for every credential of the list. Only successes are kept; the time checks are redone.
+_VERIFIED: dict[tuple[Any, ...], StatusListToken] = {}
+_VERIFIED_MAX = 64
+_VERIFIED_LOCK = threading.Lock()
 
 # Leeway for a status list's issuance time against the verifier's clock.
 _CLOCK_SKEW = timedelta(seconds=60)
@@ -262,6 +269,31 @@ def verify_status_list_token(
     if not isinstance(kid, str):
         raise InvalidInput("Status List Token header has no 'kid'")
     key = call_resolver(resolve_key, kid)
+    cache_key = (token, expected_uri, key.type, key.public, max_bytes)
+    with _VERIFIED_LOCK:
+        parsed = _VERIFIED.get(cache_key)
+    if parsed is None:
+        parsed = _verify_token_contents(jws, key, expected_uri, max_bytes)
+        with _VERIFIED_LOCK:
+            _VERIFIED[cache_key] = parsed
+            while len(_VERIFIED) > _VERIFIED_MAX:
+                _VERIFIED.pop(next(iter(_VERIFIED)))
+    # The time checks depend on 'now' and are made on every call.
+    if parsed.issued_at > when + _CLOCK_SKEW:
+        # A list fetched during a check may be built a moment after the check's "now" (and in
+        # a later second): allow the usual clock skew, as RFC 7519 §4.1.5 suggests for nbf.
+        raise NotYetValid("Status List Token issued in the future")
+    if parsed.expires_at is not None and when >= parsed.expires_at:
+        raise Expired(f"Status List Token expired at {parsed.expires_at.isoformat()}")
+    return parsed
+
+
+def _verify_token_contents(
+    jws: Any, key: Key, expected_uri: str, max_bytes: int
+) -> StatusListToken:
+    """Signature, ``sub``, claim types and the list itself: everything that does not depend on
+    the time, so that a verified token can be reused (the same token is presented with every
+    credential of the list until it changes)."""
     verify_jws(jws, key, typ=_TYP, what="Status List Token")
     claims = jws.unverified_claims("Status List Token payload")
     sub = claims.get("sub")
@@ -273,13 +305,7 @@ def verify_status_list_token(
     issued_at = claim_time(claims, "iat")
     if issued_at is None:
         raise InvalidCredential("Status List Token has no 'iat'", path="/iat")
-    if issued_at > when + _CLOCK_SKEW:
-        # A list fetched during a check may be built a moment after the check's "now" (and in
-        # a later second): allow the usual clock skew, as RFC 7519 §4.1.5 suggests for nbf.
-        raise NotYetValid("Status List Token issued in the future")
     expires_at = claim_time(claims, "exp")
-    if expires_at is not None and when >= expires_at:
-        raise Expired(f"Status List Token expired at {expires_at.isoformat()}")
     ttl = claims.get("ttl")
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0):
         raise InvalidCredential("'ttl' must be a positive number", path="/ttl")
