@@ -1289,3 +1289,30 @@ def test_tenants_accreditation_and_issuance_on_postgresql(
             check_status(ldp["credentialStatus"][0], lambda url: pg.get(url).json())
         versions = [record["version"] for record in _state(pg)["status_lists"].values()]
         assert versions == [1]
+
+
+def test_a_checked_token_is_reused_briefly_and_never_past_its_expiry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vc_service.service import _tenants
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 't.db'}")
+    tenants_metadata.create_all(engine)
+    store = _tenants.TenantStore(engine, secrets.token_bytes(32))
+    tenant, _ = store.create("bank-two", "relying_party", "Bank")
+    token, _ = store.issue_token(tenant, frozenset({"verify"}))
+    clock = [1_000_000.0]
+    monkeypatch.setattr(_tenants.time, "time", lambda: clock[0])
+    with engine.begin() as conn:  # the token expires 2 s from "now"
+        conn.execute(sa.text("UPDATE oauth_access_tokens SET expires_at = :t"), {"t": 1_000_002})
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    grant = store.check_token(token)
+    assert grant is not None and grant.tenant.tenant_id == "bank-two"
+    reads = len(statements)
+    clock[0] += 1  # within the cache time and the token's life: no database read
+    assert store.check_token(token) == grant and len(statements) == reads
+    clock[0] += 1.5  # past the token's expiry (before the 5 s cache time): refused
+    assert store.check_token(token) is None
+    assert store.check_token("unknown") is None
+    engine.dispose()

@@ -293,7 +293,9 @@ def _make_engine(
     if backend == "sqlite":
         return _sqlite_engine(url, busy_timeout_ms, synchronous)
     if backend == "postgresql":
-        return sa.create_engine(url, pool_pre_ping=True)
+        # As many pooled connections as a service has request threads: a connection opened
+        # beyond the pool is closed after use, and opening one costs a round of authentication.
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
     raise InvalidInput(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
 

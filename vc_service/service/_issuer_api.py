@@ -285,6 +285,7 @@ class IssuerService:
         # Built lists by (kind, list, …): (the list's change counter, monotonic time, the list).
         self._built: dict[tuple[str, ...], tuple[int, float, Any]] = {}
         self._owners: dict[str, Tenant] = {}
+        self._list_ids: dict[str, str] = {}
 
     # ------------------------------------------------------------------ types and agencies
 
@@ -320,8 +321,12 @@ class IssuerService:
     # ------------------------------------------------------------------ status lists
 
     def list_id_for(self, tenant: Tenant) -> str:
-        """The id of the agency's status list (created on first use)."""
-        return self.store.status_list_id(_did_of(tenant))
+        """The id of the agency's status list (created on first use; never changes)."""
+        did = _did_of(tenant)
+        list_id = self._list_ids.get(did)
+        if list_id is None:
+            list_id = self._list_ids[did] = self.store.status_list_id(did)
+        return list_id
 
     def _list_owner(self, list_id: str) -> Tenant | None:
         if len(list_id) > 64:

@@ -22,6 +22,7 @@ import hmac
 import json
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -37,6 +38,7 @@ from vc_service.ledger._ledger import LedgerError
 
 __all__ = [
     "ACCESS_TOKEN_TTL",
+    "GRANT_CACHE_SECONDS",
     "KINDS",
     "SCOPES",
     "AccessGrant",
@@ -56,6 +58,9 @@ SCOPES: dict[str, frozenset[str]] = {
 }
 #: Lifetime of an access token (seconds).
 ACCESS_TOKEN_TTL = 3600
+#: How long a checked access token's grant is reused without reading the database (seconds).
+GRANT_CACHE_SECONDS = 5.0
+_GRANT_CACHE_SIZE = 10_000
 _TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
 _KEY_LABEL = b"chancery tenant private JWK v1\n"
 
@@ -136,6 +141,9 @@ class TenantStore:
         self._engine = engine
         self._box = nacl.secret.SecretBox(secret)
         self._keys: dict[tuple[str, str], Key] = {}
+        self._tenants: dict[str, Tenant] = {}
+        self._grants: dict[str, tuple[float, AccessGrant]] = {}
+        self._cache_lock = threading.Lock()
 
     # ------------------------------------------------------------------ tenants
 
@@ -189,7 +197,17 @@ class TenantStore:
         return Tenant(tenant_id, kind, name, did, client_id), client_secret
 
     def get(self, tenant_id: str) -> Tenant | None:
-        """The tenant ``tenant_id``, or ``None``."""
+        """The tenant ``tenant_id``, or ``None`` (a tenant never changes once registered, so
+        one found is remembered)."""
+        known = self._tenants.get(tenant_id)
+        if known is not None:
+            return known
+        tenant = self._get(tenant_id)
+        if tenant is not None:
+            self._tenants[tenant_id] = tenant
+        return tenant
+
+    def _get(self, tenant_id: str) -> Tenant | None:
         with self._engine.connect() as conn:
             row = conn.execute(
                 sa.select(tenants_table).where(tenants_table.c.tenant_id == tenant_id)
@@ -285,9 +303,28 @@ class TenantStore:
         return token, ACCESS_TOKEN_TTL
 
     def check_token(self, token: str) -> AccessGrant | None:
-        """The grant of an unexpired access token, or ``None``."""
+        """The grant of an unexpired access token, or ``None``.
+
+        A grant read from the database is reused for :data:`GRANT_CACHE_SECONDS` (never past
+        the token's expiry): a relying party sends the same token with every request.
+        """
         if not token or len(token) > 128:
             return None
+        token_hash = _sha256(token)
+        now = time.time()
+        with self._cache_lock:
+            hit = self._grants.get(token_hash)
+        if hit is not None and now < hit[0]:
+            return hit[1]
+        grant, expires_at = self._read_grant(token_hash)
+        if grant is not None:
+            with self._cache_lock:
+                if len(self._grants) >= _GRANT_CACHE_SIZE:
+                    self._grants.clear()
+                self._grants[token_hash] = (min(now + GRANT_CACHE_SECONDS, expires_at), grant)
+        return grant
+
+    def _read_grant(self, token_hash: str) -> tuple[AccessGrant | None, float]:
         query = (
             sa.select(tenants_table, access_tokens_table.c.scope)
             .select_from(
@@ -296,15 +333,18 @@ class TenantStore:
                 )
             )
             .where(
-                access_tokens_table.c.token_hash == _sha256(token),
+                access_tokens_table.c.token_hash == token_hash,
                 access_tokens_table.c.expires_at > int(time.time()),
             )
         )
         with self._engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(
+                query.add_columns(access_tokens_table.c.expires_at.label("token_expires_at"))
+            ).first()
         if row is None:
-            return None
-        return AccessGrant(_tenant(row), frozenset(str(row.scope).split()))
+            return None, 0.0
+        grant = AccessGrant(_tenant(row), frozenset(str(row.scope).split()))
+        return grant, float(row.token_expires_at)
 
 
 def _tenant(row: sa.Row[object]) -> Tenant:
