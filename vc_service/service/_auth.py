@@ -219,7 +219,7 @@ class TenantService:
 _LOCK = threading.Lock()
 
 
-def get_tenants(request: Request, ledger: LedgerDep, settings: SettingsDep) -> TenantService:
+async def get_tenants(request: Request, ledger: LedgerDep, settings: SettingsDep) -> TenantService:
     """The application's :class:`TenantService`, created on first use (a FastAPI dependency)."""
     service = getattr(request.app.state, "tenants", None)
     if isinstance(service, TenantService):
@@ -250,8 +250,11 @@ def _bearer(request: Request) -> str:
 def require_scope(scope: str) -> Any:
     """A FastAPI dependency: the :class:`Principal` of a bearer token that has ``scope``."""
 
-    def dependency(request: Request, tenants: TenantsDep) -> Principal:
-        grant = tenants.store.check_token(_bearer(request))
+    async def dependency(request: Request, tenants: TenantsDep) -> Principal:
+        token = _bearer(request)
+        grant = tenants.store.cached_grant(token)
+        if grant is None:
+            grant = await run_in_threadpool(tenants.store.check_token, token)
         if grant is None:
             raise Unauthorized("the access token is unknown or expired", error="invalid_token")
         if scope not in grant.scopes:

@@ -606,7 +606,7 @@ class IssuerService:
 _SERVICE_LOCK = threading.Lock()
 
 
-def get_issuer(request: Request, ledger: LedgerDep, tenants: TenantsDep) -> IssuerService:
+async def get_issuer(request: Request, ledger: LedgerDep, tenants: TenantsDep) -> IssuerService:
     """The application's :class:`IssuerService`, created on first use (a FastAPI dependency)."""
     service = getattr(request.app.state, "issuer", None)
     if isinstance(service, IssuerService):

@@ -49,7 +49,7 @@ _DOCUMENT_MEDIA_TYPES = ("application/did+ld+json", "application/did+json", "app
 router = APIRouter()
 
 
-def get_ledger(request: Request) -> LedgerService:
+async def get_ledger(request: Request) -> LedgerService:
     """The application's :class:`LedgerService` (a FastAPI dependency)."""
     service = getattr(request.app.state, "ledger", None)
     if not isinstance(service, LedgerService):

@@ -112,11 +112,13 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     """The settings the application was built with (a FastAPI dependency).
 
     Read from the application's state rather than through ``dependency_overrides``: with any
     override registered, FastAPI re-derives every route's dependency graph on every request.
+    ``async`` like the service's other cheap dependencies: a plain ``def`` dependency costs a
+    hop through the thread pool on every request.
     """
     settings = getattr(request.app.state, "settings", None)
     return settings if isinstance(settings, Settings) else get_settings()

@@ -302,6 +302,17 @@ class TenantStore:
             )
         return token, ACCESS_TOKEN_TTL
 
+    def cached_grant(self, token: str) -> AccessGrant | None:
+        """The grant of ``token`` if it was checked in the last few seconds (no database read),
+        else ``None`` (then ask :meth:`check_token`)."""
+        if not token or len(token) > 128:
+            return None
+        with self._cache_lock:
+            hit = self._grants.get(_sha256(token))
+        if hit is not None and time.time() < hit[0]:
+            return hit[1]
+        return None
+
     def check_token(self, token: str) -> AccessGrant | None:
         """The grant of an unexpired access token, or ``None``.
 

@@ -374,8 +374,16 @@ def _verifier_key(service: Any, settings: Settings) -> Key:
         return _unseal(stored, secret)
 
 
-def get_verifier(request: Request, service: LedgerDep, settings: SettingsDep) -> _Verifier:
-    """The application's verifier (key and request store), made on first use."""
+async def get_verifier(request: Request, service: LedgerDep, settings: SettingsDep) -> _Verifier:
+    """The application's verifier (key and request store), made on first use (off the event
+    loop: it may read or store the sealed key)."""
+    verifier = getattr(request.app.state, "verifier", None)
+    if isinstance(verifier, _Verifier):
+        return verifier
+    return await run_in_threadpool(_make_verifier, request, service, settings)
+
+
+def _make_verifier(request: Request, service: Any, settings: Settings) -> _Verifier:
     state = request.app.state
     with _init_lock:
         verifier = getattr(state, "verifier", None)
