@@ -342,28 +342,35 @@ def test_a_request_survives_a_restart_of_the_service(
     ] == {"pid": {"given_name": "Ana", "birthdate": "1990-01-01"}}
 
 
-def test_concurrent_answers_are_accepted_once(db_url: str, client: TestClient) -> None:
+def test_concurrent_outcomes_are_recorded_once(db_url: str, client: TestClient) -> None:
+    """Two answers may both be verified; the one conditional update that claims the request
+    and records its outcome lets exactly one of them in."""
     engine = sa.create_engine(db_url)
     store = VerifierStore(engine)
     row = store.create(QUERY)
     barrier = threading.Barrier(6)
     outcomes: list[str] = []
 
-    def answer() -> None:
+    def answer(n: int) -> None:
         barrier.wait()
         try:
-            store.claim(row.id)
-            outcomes.append("won")
+            store.answer(row.id, "verified", checks=[], claims={"pid": {"n": n}})
+            outcomes.append(f"won {n}")
         except AlreadyAnswered:
             outcomes.append("refused")
 
-    threads = [threading.Thread(target=answer) for _ in range(6)]
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    stored = store.get(row.id)
     engine.dispose()
-    assert sorted(outcomes) == ["refused"] * 5 + ["won"]
+    winners = [o for o in outcomes if o.startswith("won")]
+    assert len(winners) == 1 and outcomes.count("refused") == 5
+    assert stored is not None and stored.status == "verified"
+    assert stored.claims is not None
+    assert f"won {stored.claims['pid']['n']}" == winners[0]
 
 
 def _expire(db_url: str, request_id: str) -> None:

@@ -665,12 +665,9 @@ def _answer(
         raise InvalidInput("'state' does not match the request")
     queries = _parse_query(row.dcql_query)
     presentations = _vp_token(form.get("vp_token"), queries)
-    try:
-        # One response per request (§14.1): a replay, or a second answer racing this one,
-        # loses this conditional update and gets 409.
-        verifier.store.claim(request_id)
-    except AlreadyAnswered:
-        raise HTTPException(409, "this request was already answered") from None
+    if row.answered_at is not None:
+        # One response per request (§14.1); the recording below decides races.
+        raise HTTPException(409, "this request was already answered")
     register_ledger_types(ledger.state())
     checks: list[dict[str, Any]] = []
     claims: dict[str, Any] = {}
@@ -714,12 +711,25 @@ def _answer(
             for name in CHECK_NAMES
             if name != check
         ]
-        verifier.store.finish(
-            request_id, "rejected", checks=checks, error={"check": check, "detail": str(exc)}
+        _record(
+            verifier,
+            request_id,
+            "rejected",
+            checks=checks,
+            error={"check": check, "detail": str(exc)},
         )
         raise
-    verifier.store.finish(request_id, "verified", checks=checks, claims=claims, disclosed=disclosed)
+    _record(verifier, request_id, "verified", checks=checks, claims=claims, disclosed=disclosed)
     return {}
+
+
+def _record(verifier: _Verifier, request_id: str, status: Any, **outcome: Any) -> None:
+    """Claim the request and record its outcome in one conditional update (§14.1: one response
+    per request); a replay, or a second answer racing this one, loses it and gets 409."""
+    try:
+        verifier.store.answer(request_id, status, **outcome)
+    except AlreadyAnswered:
+        raise HTTPException(409, "this request was already answered") from None
 
 
 @router.post("/verifier/responses/{request_id}")

@@ -184,28 +184,7 @@ class VerifierStore:
             disclosed=outcome.get("disclosed"),
         )
 
-    def claim(self, request_id: str) -> None:
-        """Mark the request answered, once: :class:`AlreadyAnswered` if it was before.
-
-        The conditional ``UPDATE`` is the whole decision, so two concurrent answers (or a
-        replay racing the original) cannot both pass. An expired request is not claimable
-        either; the caller has read it first and answers 404 for it.
-        """
-        now = int(time.time())
-        with self._engine.begin() as conn:
-            won = conn.execute(
-                requests_table.update()
-                .where(
-                    requests_table.c.request_id == request_id,
-                    requests_table.c.answered_at.is_(None),
-                    requests_table.c.expires_at > now,
-                )
-                .values(answered_at=now, retain_until=now + RESULT_TTL)
-            ).rowcount
-        if won != 1:
-            raise AlreadyAnswered(request_id)
-
-    def finish(
+    def answer(
         self,
         request_id: str,
         status: Literal["verified", "rejected"],
@@ -215,18 +194,31 @@ class VerifierStore:
         error: dict[str, str] | None = None,
         disclosed: dict[str, list[str]] | None = None,
     ) -> None:
-        """Record the outcome of a claimed request (only once: it must still be pending)."""
+        """Record the outcome of the request's one answer, claiming it in the same conditional
+        ``UPDATE`` (one transaction, one commit, after the presentation was verified).
+
+        :class:`AlreadyAnswered` if it was answered (or expired) meanwhile: two concurrent
+        answers can both be verified, but only one outcome is ever recorded.
+        """
+        now = int(time.time())
         outcome = {"claims": claims, "checks": checks, "error": error, "disclosed": disclosed}
         with self._engine.begin() as conn:
-            conn.execute(
+            won = conn.execute(
                 requests_table.update()
                 .where(
                     requests_table.c.request_id == request_id,
-                    requests_table.c.answered_at.is_not(None),
-                    requests_table.c.status == "pending",
+                    requests_table.c.answered_at.is_(None),
+                    requests_table.c.expires_at > now,
                 )
-                .values(status=status, outcome=json.dumps(outcome, ensure_ascii=False))
-            )
+                .values(
+                    answered_at=now,
+                    retain_until=now + RESULT_TTL,
+                    status=status,
+                    outcome=json.dumps(outcome, ensure_ascii=False),
+                )
+            ).rowcount
+        if won != 1:
+            raise AlreadyAnswered(request_id)
 
     def purge(self) -> int:
         """Delete every request past its retention time; return how many were deleted."""
