@@ -30,6 +30,7 @@ import json
 import logging
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +68,7 @@ __all__ = [
     "TenantService",
     "TenantsDep",
     "get_tenants",
+    "parse_oauth_form",
     "require_scope",
     "router",
 ]
@@ -282,19 +284,25 @@ class _TokenError(Exception):
         self.status = status
 
 
-def _form(raw: bytes) -> dict[str, str]:
-    if len(raw) > _MAX_FORM:
-        raise _TokenError("invalid_request", "the request body is too large")
+def parse_oauth_form(raw: bytes, limit: int, error: Callable[[str], Exception]) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` OAuth request body as a dict.
+
+    ``error(description)`` is raised (an ``invalid_request`` of the caller's protocol) for a
+    body over ``limit`` bytes, one that is not a form, or a repeated parameter (RFC 6749 §3.2:
+    request parameters MUST NOT be included more than once).
+    """
+    if len(raw) > limit:
+        raise error("the request body is too large")
     try:
         pairs = urllib.parse.parse_qsl(
             raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw)
         )
     except (UnicodeDecodeError, ValueError) as exc:
-        raise _TokenError("invalid_request", "the body is not a form") from exc
+        raise error("the body is not a form") from exc
     form: dict[str, str] = {}
     for name, value in pairs:
         if name in form:
-            raise _TokenError("invalid_request", f"parameter {name!r} is repeated")
+            raise error(f"parameter {name!r} is repeated")
         form[name] = value
     return form
 
@@ -323,7 +331,7 @@ def _client(authorization: str | None, form: dict[str, str]) -> tuple[str, str, 
 
 
 def _token(tenants: TenantService, authorization: str | None, raw: bytes) -> dict[str, Any]:
-    form = _form(raw)
+    form = parse_oauth_form(raw, _MAX_FORM, lambda text: _TokenError("invalid_request", text))
     grant = form.get("grant_type")
     if grant is None:
         raise _TokenError("invalid_request", "'grant_type' is missing")

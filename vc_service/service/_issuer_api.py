@@ -42,6 +42,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+import rfc8785
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -68,7 +69,14 @@ from vc_service._token_status import (
 from vc_service._type_context import credential_type_name, register_credential_type
 from vc_service.ledger._state import CredentialType, RegistryState
 
-from ._auth import AGENCY_BBS_KEY, AGENCY_SIGNING_KEY, AgencyDep, TenantsDep, TenantService
+from ._auth import (
+    AGENCY_BBS_KEY,
+    AGENCY_SIGNING_KEY,
+    AgencyDep,
+    TenantsDep,
+    TenantService,
+    parse_oauth_form,
+)
 from ._errors import Forbidden, NotFound
 from ._issuer_store import (
     STATUS_LIST_SIZE,
@@ -257,8 +265,6 @@ def _sha256_hex(data: bytes) -> str:
 
 
 def _jcs_bytes(document: Mapping[str, Any]) -> bytes:
-    import rfc8785
-
     return rfc8785.dumps(dict(document))
 
 
@@ -916,26 +922,8 @@ def authorization_server_metadata(request: Request) -> dict[str, Any]:
     }
 
 
-def _form(raw: bytes) -> dict[str, str]:
-    if len(raw) > _MAX_BODY:
-        raise _OAuthError("invalid_request", "the request body is too large")
-    try:
-        pairs = urllib.parse.parse_qsl(
-            raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw)
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _OAuthError("invalid_request", "the body is not a form") from exc
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            # RFC 6749 §3.2: request parameters MUST NOT be included more than once.
-            raise _OAuthError("invalid_request", f"parameter {name!r} is repeated")
-        form[name] = value
-    return form
-
-
 def _token(issuer: IssuerService, raw: bytes) -> dict[str, Any]:
-    form = _form(raw)
+    form = parse_oauth_form(raw, _MAX_BODY, lambda text: _OAuthError("invalid_request", text))
     grant = form.get("grant_type")
     if grant is None:
         raise _OAuthError("invalid_request", "'grant_type' is missing")

@@ -410,20 +410,6 @@ class IssuerStore:
             claims=json.loads(row.claims),
         )
 
-    def use_item(self, offer: Offer, configuration_id: str) -> bool:
-        """Mark one configuration of ``offer`` issued; ``False`` if it already was (a replay)."""
-        with self._engine.begin() as conn:
-            count = conn.execute(
-                offer_items_table.update()
-                .where(
-                    offer_items_table.c.code_hash == offer.code_hash,
-                    offer_items_table.c.configuration_id == configuration_id,
-                    offer_items_table.c.issued_at.is_(None),
-                )
-                .values(issued_at=int(time.time()))
-            ).rowcount
-        return bool(count == 1)
-
     def record_issued(self, record: Issued) -> None:
         """Store the issuance record and bind the status entry to the credential, atomically."""
         with self._engine.begin() as conn:
@@ -466,29 +452,6 @@ class IssuerStore:
         if row is None:
             return None
         return Issued(**{name: row._mapping[name] for name in Issued.__dataclass_fields__})
-
-    def issued_count(self, tenant_id: str | None = None) -> int:
-        """How many credentials were issued (by ``tenant_id``)."""
-        query = sa.select(sa.func.count()).select_from(issued_table)
-        if tenant_id is not None:
-            query = query.where(issued_table.c.tenant_id == tenant_id)
-        with self._engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def use_token(self, token: str) -> bool:
-        """Mark an access token used; ``False`` if it was already used or has expired."""
-        now = int(time.time())
-        with self._engine.begin() as conn:
-            count = conn.execute(
-                tokens_table.update()
-                .where(
-                    tokens_table.c.token_hash == _sha256(token),
-                    tokens_table.c.used_at.is_(None),
-                    tokens_table.c.expires_at > now,
-                )
-                .values(used_at=now)
-            ).rowcount
-        return bool(count == 1)
 
     def new_nonce(self) -> str:
         """A fresh ``c_nonce`` (OID4VCI 1.0 §7.2), valid for :data:`NONCE_TTL` seconds."""
@@ -535,44 +498,7 @@ class IssuerStore:
             ).rowcount
             if issued != 1:
                 raise ConfigurationIssued(f"{configuration_id} was already issued")
-            for _ in range(_ALLOCATION_ATTEMPTS):
-                idx = secrets.randbelow(STATUS_LIST_SIZE)
-                try:
-                    # A savepoint, so that a concurrent pick of the same index (a primary-key
-                    # conflict) costs one draw, not the whole transaction.
-                    with conn.begin_nested():
-                        conn.execute(
-                            status_entries_table.insert().values(
-                                list_id=list_id,
-                                idx=idx,
-                                credential_hash=None,
-                                status=0,
-                                updated_at=now,
-                            )
-                        )
-                except sa.exc.IntegrityError:
-                    continue
-                return idx
-            raise StatusListFull(f"no free index found in status list {list_id}")
-
-    def use_nonce(self, nonce: str) -> bool:
-        """Consume a ``c_nonce``; ``False`` if unknown, expired or already used (replay)."""
-        if len(nonce) > 64:
-            return False
-        now = int(time.time())
-        with self._engine.begin() as conn:
-            count = conn.execute(
-                nonces_table.update()
-                .where(
-                    nonces_table.c.nonce == nonce,
-                    nonces_table.c.used_at.is_(None),
-                    nonces_table.c.expires_at > now,
-                )
-                .values(used_at=now)
-            ).rowcount
-        return bool(count == 1)
-
-    # -------------------------------------------------------------------------- status lists
+            return _reserve_index(conn, list_id, now)
 
     def status_list_id(self, issuer: str) -> str:
         """The id of ``issuer``'s Status List, created on first use (set-if-absent).
@@ -614,37 +540,8 @@ class IssuerStore:
         enumerate the neighbours of a credential it saw (draft-ietf-oauth-status-list §12.5).
         The insert's primary key refuses an index already taken; we then draw again.
         """
-        now = int(time.time())
-        for _ in range(_ALLOCATION_ATTEMPTS):
-            idx = secrets.randbelow(STATUS_LIST_SIZE)
-            try:
-                with self._engine.begin() as conn:
-                    conn.execute(
-                        status_entries_table.insert().values(
-                            list_id=list_id,
-                            idx=idx,
-                            credential_hash=None,
-                            status=0,
-                            updated_at=now,
-                        )
-                    )
-            except sa.exc.IntegrityError:
-                continue
-            return idx
-        raise StatusListFull(f"no free index found in status list {list_id}")
-
-    def bind_status_index(self, list_id: str, idx: int, credential_hash: str) -> None:
-        """Record which credential (SHA-256 of its issuer-signed JWT) holds a reserved index."""
         with self._engine.begin() as conn:
-            conn.execute(
-                status_entries_table.update()
-                .where(
-                    status_entries_table.c.list_id == list_id,
-                    status_entries_table.c.idx == idx,
-                    status_entries_table.c.credential_hash.is_(None),
-                )
-                .values(credential_hash=credential_hash)
-            )
+            return _reserve_index(conn, list_id, int(time.time()))
 
     def set_status(self, list_id: str, idx: int, credential_hash: str, status: int) -> None:
         """Set the status of the entry ``idx`` held by the credential with ``credential_hash``.
@@ -730,3 +627,25 @@ class IssuerStore:
         for idx, status in entries:
             result.set(int(idx), int(status))
         return result
+
+
+def _reserve_index(conn: sa.Connection, list_id: str, now: int) -> int:
+    """Insert a VALID entry at a random unused index of ``list_id`` in ``conn``'s transaction.
+
+    Each draw is tried in a savepoint, so that an index already taken (a primary-key conflict,
+    also with a concurrent issuance) costs one draw, not the transaction.
+    :class:`StatusListFull` after :data:`_ALLOCATION_ATTEMPTS` draws.
+    """
+    for _ in range(_ALLOCATION_ATTEMPTS):
+        idx = secrets.randbelow(STATUS_LIST_SIZE)
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    status_entries_table.insert().values(
+                        list_id=list_id, idx=idx, credential_hash=None, status=0, updated_at=now
+                    )
+                )
+        except sa.exc.IntegrityError:
+            continue
+        return idx
+    raise StatusListFull(f"no free index found in status list {list_id}")
