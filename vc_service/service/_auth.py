@@ -47,6 +47,7 @@ from vc_service.ledger._did_chancery import did_create_payload
 from vc_service.ledger._entries import (
     CREDENTIAL_FORMATS,
     REVOCATION_METHODS,
+    Entry,
     format_time,
     make_entry,
 )
@@ -203,19 +204,26 @@ class TenantService:
 
     def agency_entry(self, tenant: Tenant, entry_type: str, op: str, payload: Any) -> int:
         """Sign ``payload`` as the agency and append it; the entry's log index."""
+        return self.append_entries([self.sign_agency_entry(tenant, entry_type, op, payload)])[0]
+
+    def sign_agency_entry(self, tenant: Tenant, entry_type: str, op: str, payload: Any) -> Entry:
+        """``payload`` as a ledger entry signed by the agency ``tenant`` (not yet appended)."""
         if tenant.did is None:
             raise Forbidden("only an agency signs ledger entries")
-        key = self.signing_key(tenant)
-        entry = make_entry(
+        return make_entry(
             self.ledger.ledger.origin,
             entry_type,
             op,
             payload,
-            key,
+            self.signing_key(tenant),
             f"{tenant.did}#{AGENCY_SIGNING_KEY}",
             self._now(),
         )
-        return self._append([entry])[0]
+
+    def append_entries(self, entries: list[Entry]) -> list[int]:
+        """Append signed ``entries`` in one transaction; their log indexes (see
+        :meth:`vc_service.ledger.Ledger.append` for a refusal part-way)."""
+        return self._append(entries)
 
 
 _LOCK = threading.Lock()

@@ -77,6 +77,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from ._app import create_app
+    from ._http_protocol import NoDelayHttpToolsProtocol
     from ._ledger_service import start_ledger
     from ._settings import Settings
 
@@ -103,7 +104,14 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(settings, ledger=service)
         # log_config=None: the configuration above (uvicorn's own plus ours) stays in force.
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            http=NoDelayHttpToolsProtocol,
+            loop="auto",
+        )
     finally:
         service.close()
     return 0
@@ -122,6 +130,7 @@ def _serve_workers(settings: Any, service: Any) -> int:
 
     from ._auth import start_tenants
     from ._demo_setup import ensure_demo
+    from ._http_protocol import NoDelayHttpToolsProtocol
 
     try:
         tenants = start_tenants(service, settings)
@@ -141,5 +150,7 @@ def _serve_workers(settings: Any, service: Any) -> int:
         port=settings.port,
         workers=settings.workers,
         log_config=logging_config(),
+        http=NoDelayHttpToolsProtocol,
+        loop="auto",
     )
     return 0

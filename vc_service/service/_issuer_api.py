@@ -69,6 +69,7 @@ from vc_service._token_status import (
 from vc_service._type_context import credential_type_name, register_credential_type
 from vc_service.ledger._state import CredentialType, RegistryState
 
+from ._anchor_batch import AnchorBatcher
 from ._auth import (
     AGENCY_BBS_KEY,
     AGENCY_SIGNING_KEY,
@@ -288,6 +289,13 @@ class IssuerService:
     def __init__(self, engine: sa.Engine, tenants: TenantService) -> None:
         self.store = IssuerStore(engine)
         self.tenants = tenants
+        self.anchors = AnchorBatcher(
+            lambda tenant, hashes: tenants.sign_agency_entry(
+                tenant, "credential-anchor", "anchor", {"hashes": hashes}
+            ),
+            tenants.append_entries,
+            self.store.record_issued,
+        )
         # Built lists by (kind, list, …): (the list's change counter, monotonic time, the list).
         self._built: dict[tuple[str, ...], tuple[int, float, Any]] = {}
         self._owners: dict[str, Tenant] = {}
@@ -503,10 +511,10 @@ class IssuerService:
         digest = credential_hash(credential)
         salt = secrets.token_hex(32)
         anchor = _sha256_hex(bytes.fromhex(salt) + bytes.fromhex(digest))
-        ledger_index = self.tenants.agency_entry(
-            tenant, "credential-anchor", "anchor", {"hashes": [anchor]}
-        )
-        self.store.record_issued(
+        # The anchor joins the other issuances waiting to be appended (one entry for all of
+        # them); the call returns once it is on the ledger and the issuance recorded.
+        self.anchors.anchor(
+            tenant,
             Issued(
                 anchor_hash=anchor,
                 credential_hash=digest,
@@ -518,8 +526,8 @@ class IssuerService:
                 list_id=list_id,
                 idx=idx,
                 issued_at=int(now.timestamp()),
-                ledger_index=ledger_index,
-            )
+                ledger_index=None,
+            ),
         )
         return credential
 

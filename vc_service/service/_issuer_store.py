@@ -31,6 +31,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from vc_service._token_status import STATUS_INVALID, TokenStatusList
+from vc_service.ledger._store import write_transaction
 
 __all__ = [
     "MAX_TX_CODE_ATTEMPTS",
@@ -257,7 +259,7 @@ class IssuerStore:
         code_hash = _sha256(code)
         tx_code = f"{secrets.randbelow(10**6):06d}"
         now = int(time.time())
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(
                 offers_table.insert().values(
                     code_hash=code_hash,
@@ -308,12 +310,8 @@ class IssuerStore:
         now = int(time.time())
         # The redemption reads, then writes. On SQLite a deferred transaction that another
         # connection wrote to in between cannot take the write lock (it fails at once, busy
-        # timeout or not), so this one takes it up front (BEGIN IMMEDIATE, the option the
-        # ledger's engine understands); PostgreSQL ignores the option.
-        with (
-            self._engine.connect().execution_options(ledger_append_lock=True) as conn,
-            conn.begin(),
-        ):
+        # timeout or not), so this one takes it up front (write_transaction: BEGIN IMMEDIATE).
+        with write_transaction(self._engine) as conn:
             row = conn.execute(
                 sa.select(
                     offers_table.c.tx_code_hash,
@@ -410,32 +408,43 @@ class IssuerStore:
             claims=json.loads(row.claims),
         )
 
-    def record_issued(self, record: Issued) -> None:
-        """Store the issuance record and bind the status entry to the credential, atomically."""
-        with self._engine.begin() as conn:
+    def record_issued(self, records: Issued | Sequence[Issued]) -> None:
+        """Store issuance records and bind each status entry to its credential, atomically."""
+        batch = [records] if isinstance(records, Issued) else list(records)
+        if not batch:
+            return
+        with write_transaction(self._engine) as conn:
             conn.execute(
-                issued_table.insert().values(
-                    anchor_hash=record.anchor_hash,
-                    credential_hash=record.credential_hash,
-                    credential_id=record.credential_id,
-                    salt=record.salt,
-                    tenant_id=record.tenant_id,
-                    type_id=record.type_id,
-                    format=record.format,
-                    list_id=record.list_id,
-                    idx=record.idx,
-                    issued_at=record.issued_at,
-                    ledger_index=record.ledger_index,
-                )
+                issued_table.insert(),
+                [
+                    {
+                        "anchor_hash": r.anchor_hash,
+                        "credential_hash": r.credential_hash,
+                        "credential_id": r.credential_id,
+                        "salt": r.salt,
+                        "tenant_id": r.tenant_id,
+                        "type_id": r.type_id,
+                        "format": r.format,
+                        "list_id": r.list_id,
+                        "idx": r.idx,
+                        "issued_at": r.issued_at,
+                        "ledger_index": r.ledger_index,
+                    }
+                    for r in batch
+                ],
             )
             conn.execute(
                 status_entries_table.update()
                 .where(
-                    status_entries_table.c.list_id == record.list_id,
-                    status_entries_table.c.idx == record.idx,
+                    status_entries_table.c.list_id == sa.bindparam("b_list_id"),
+                    status_entries_table.c.idx == sa.bindparam("b_idx"),
                     status_entries_table.c.credential_hash.is_(None),
                 )
-                .values(credential_hash=record.credential_hash)
+                .values(credential_hash=sa.bindparam("b_hash")),
+                [
+                    {"b_list_id": r.list_id, "b_idx": r.idx, "b_hash": r.credential_hash}
+                    for r in batch
+                ],
             )
 
     def issued(
@@ -456,7 +465,7 @@ class IssuerStore:
     def new_nonce(self) -> str:
         """A fresh ``c_nonce`` (OID4VCI 1.0 §7.2), valid for :data:`NONCE_TTL` seconds."""
         nonce = secrets.token_urlsafe(32)
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(
                 nonces_table.insert().values(
                     nonce=nonce, expires_at=int(time.time()) + NONCE_TTL, used_at=None
@@ -475,7 +484,7 @@ class IssuerStore:
         if len(nonce) > 64:
             raise NonceRefused("the nonce is not one of ours")
         now = int(time.time())
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             used = conn.execute(
                 nonces_table.update()
                 .where(
@@ -513,7 +522,7 @@ class IssuerStore:
         if existing is not None:
             return str(existing)
         try:
-            with self._engine.begin() as conn:
+            with write_transaction(self._engine) as conn:
                 list_id = secrets.token_urlsafe(16)
                 conn.execute(
                     status_lists_table.insert().values(
@@ -540,7 +549,7 @@ class IssuerStore:
         enumerate the neighbours of a credential it saw (draft-ietf-oauth-status-list §12.5).
         The insert's primary key refuses an index already taken; we then draw again.
         """
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             return _reserve_index(conn, list_id, int(time.time()))
 
     def set_status(self, list_id: str, idx: int, credential_hash: str, status: int) -> None:
@@ -560,7 +569,7 @@ class IssuerStore:
         if status != STATUS_INVALID:
             update = update.where(status_entries_table.c.status != STATUS_INVALID)
         exists = None
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             count = conn.execute(update.values(status=status, updated_at=int(time.time()))).rowcount
             if count != 1:
                 exists = conn.execute(sa.select(status_entries_table.c.idx).where(*entry)).first()

@@ -35,7 +35,7 @@ from vc_service._keys import Key
 from vc_service.ledger._did_chancery import ChanceryMethodResolver
 from vc_service.ledger._ledger import _META_ORIGIN, Ledger, LedgerError, load_secret
 from vc_service.ledger._state import RegistryState
-from vc_service.ledger._store import LedgerStore, meta_table
+from vc_service.ledger._store import LedgerStore, meta_table, write_transaction
 
 from ._migrations import migrate
 from ._settings import Settings
@@ -175,7 +175,7 @@ def _sealed_root_key(store: LedgerStore, secret: bytes) -> Key:
         return unseal_root_key(existing, secret)
     key = Key.generate("ed25519")
     try:
-        with store.engine.begin() as conn:
+        with write_transaction(store.engine) as conn:
             conn.execute(
                 meta_table.insert().values(key=ROOT_KEY_META, value=seal_root_key(key, secret))
             )

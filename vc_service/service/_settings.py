@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from fastapi import Request
@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["normal", "full"] = "normal"
     #: Worker processes of ``chancery serve`` (uvicorn); the state they share is in the database.
     workers: int = Field(default=1, ge=1, le=64)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_under_var_dir(cls, data: Any) -> Any:
+        # The default SQLite file lives in the state directory, beside the ledger secret that
+        # seals it: a service started with another CHANCERY_VAR_DIR must not open (and fail to
+        # unseal) the database of ./var.
+        if isinstance(data, dict) and data.get("db_url") is None:
+            var_dir = data.get("var_dir")
+            if var_dir is not None:
+                return {**data, "db_url": "sqlite:///" + str(Path(var_dir) / "chancery.db")}
+        return data
 
     @field_validator("db_url")
     @classmethod

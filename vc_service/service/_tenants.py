@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 from vc_service._errors import InvalidInput
 from vc_service._keys import Key
 from vc_service.ledger._ledger import LedgerError
+from vc_service.ledger._store import write_transaction
 
 __all__ = [
     "ACCESS_TOKEN_TTL",
@@ -170,7 +171,7 @@ class TenantStore:
         client_secret = secrets.token_urlsafe(32)
         now = int(time.time())
         try:
-            with self._engine.begin() as conn:
+            with write_transaction(self._engine) as conn:
                 conn.execute(
                     tenants_table.insert().values(
                         tenant_id=tenant_id,
@@ -289,7 +290,7 @@ class TenantStore:
         """A new bearer token for ``tenant`` with ``scopes``; return it and its lifetime."""
         token = secrets.token_urlsafe(32)
         now = int(time.time())
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             # Expired tokens are pruned as new ones are issued, so the table stays small.
             conn.execute(access_tokens_table.delete().where(access_tokens_table.c.expires_at < now))
             conn.execute(

@@ -60,7 +60,7 @@ from vc_service._jsonld import expand
 from vc_service._keys import Key
 from vc_service._verify import VerificationResult, verify
 from vc_service.ledger._ledger import LedgerError, load_secret
-from vc_service.ledger._store import meta_table
+from vc_service.ledger._store import meta_table, write_transaction
 
 from ._auth import RelyingPartyDep
 from ._errors import NotFound
@@ -362,7 +362,7 @@ def _verifier_key(service: Any, settings: Settings) -> Key:
         return _unseal(existing, secret)
     key = Key.generate("ed25519")
     try:
-        with store.engine.begin() as conn:
+        with write_transaction(store.engine) as conn:
             conn.execute(
                 meta_table.insert().values(key=VERIFIER_KEY_META, value=_seal(key, secret))
             )

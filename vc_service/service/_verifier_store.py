@@ -38,6 +38,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from vc_service.ledger._store import write_transaction
+
 __all__ = [
     "REQUEST_TTL",
     "RESULT_TTL",
@@ -131,7 +133,7 @@ class VerifierStore:
             error=None,
             disclosed=None,
         )
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(
                 requests_table.insert().values(
                     request_id=row.id,
@@ -202,7 +204,7 @@ class VerifierStore:
         """
         now = int(time.time())
         outcome = {"claims": claims, "checks": checks, "error": error, "disclosed": disclosed}
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             won = conn.execute(
                 requests_table.update()
                 .where(
@@ -223,7 +225,7 @@ class VerifierStore:
     def purge(self) -> int:
         """Delete every request past its retention time; return how many were deleted."""
         now = int(time.time())
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             count = conn.execute(
                 requests_table.delete().where(requests_table.c.retain_until <= now)
             ).rowcount
