@@ -3,9 +3,11 @@
 The real server, ``chancery serve``, runs in a child process on a loopback port
 (:mod:`benchmarks.http_server`), once on SQLite (a file in a temporary directory) and once on a
 fresh PostgreSQL database created for the run and dropped afterwards. The load comes from
-``concurrency`` asyncio tasks sharing one ``httpx.AsyncClient`` in this process
+``concurrency`` asyncio tasks sharing one HTTP client in this process
 (:mod:`benchmarks.http_load`), so client and server share the machine's CPUs; the CPU seconds
-each side spent are reported with every window.
+each side spent are reported with every window. The client is the lean keep-alive client of
+:mod:`benchmarks.http_client` (``--client httpx`` uses ``httpx.AsyncClient`` instead, at about
+five times the client CPU per request).
 
 Five bounded windows per database (each stops after its count of operations or at its time cap,
 whichever comes first, and starts after untimed warm-up operations of the same kind):
@@ -57,7 +59,8 @@ from typing import Any
 
 import httpx
 
-from .http_load import Recorder, Refused, Window, drive
+from .http_client import LeanClient
+from .http_load import Client, Recorder, Refused, Window, drive
 from .http_server import (
     Server,
     ServerFailed,
@@ -125,6 +128,8 @@ class HttpPlan:
     #: How long preparing the calls of windows 2 and 3 may take; a window then times what was
     #: prepared (so it may stop by count before its time cap).
     prepare_cap_s: float
+    #: The load generator's HTTP client: ``lean`` (:mod:`benchmarks.http_client`) or ``httpx``.
+    client: str = "lean"
 
 
 FULL = HttpPlan(
@@ -232,7 +237,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _client_token(client: httpx.AsyncClient, credentials: dict[str, Any]) -> str:
+async def _client_token(client: Client, credentials: dict[str, Any]) -> str:
     """An access token by the client credentials grant (RFC 6749 §4.4), HTTP Basic auth."""
     response = await client.post(
         "/oauth/token",
@@ -244,7 +249,7 @@ async def _client_token(client: httpx.AsyncClient, credentials: dict[str, Any]) 
     return token
 
 
-async def _authorize(client: httpx.AsyncClient, server: Server, service: _Service) -> None:
+async def _authorize(client: Client, server: Server, service: _Service) -> None:
     """Fetch fresh bearer tokens for the agency and the relying party into ``service``.
 
     Their client credentials are the demonstration tenants' (``<var_dir>/demo-credentials.json``,
@@ -268,7 +273,7 @@ async def _authorize(client: httpx.AsyncClient, server: Server, service: _Servic
     service.relying_party.update(_bearer(await _client_token(client, relying_party)))
 
 
-async def _discover(client: httpx.AsyncClient, server: Server) -> _Service:
+async def _discover(client: Client, server: Server) -> _Service:
     """The Credential Issuer Metadata (OID4VCI 1.0 §12.2.4): the first ``dc+sd-jwt``
     configuration (an ``identity`` one preferred), its ``vct``, and the issuer identifier."""
     response = await client.get("/.well-known/openid-credential-issuer")
@@ -504,12 +509,17 @@ async def _outcome(recorder: Recorder, service: _Service, request_id: str) -> No
 
 
 async def _measure(server: Server, plan: HttpPlan, result: DatabaseResult) -> None:
-    limits = httpx.Limits(
-        max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency
-    )
-    async with httpx.AsyncClient(
-        base_url=server.base_url, limits=limits, timeout=httpx.Timeout(60.0)
-    ) as client:
+    client: Client
+    if plan.client == "httpx":
+        limits = httpx.Limits(
+            max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency
+        )
+        client = httpx.AsyncClient(
+            base_url=server.base_url, limits=limits, timeout=httpx.Timeout(60.0)
+        )
+    else:
+        client = LeanClient(server.base_url, limit=plan.concurrency, timeout=60.0)
+    async with client:
         service = await _discover(client, server)
         result.facts["credential_configuration_id"] = service.configuration_id
         pid = server.pid
@@ -649,7 +659,7 @@ async def _measure(server: Server, plan: HttpPlan, result: DatabaseResult) -> No
         await window("vcapi_verification", vcapi, len(bodies))
 
 
-async def _has_route(client: httpx.AsyncClient, path: str) -> bool:
+async def _has_route(client: Client, path: str) -> bool:
     """Whether the service's OpenAPI document lists ``path``."""
     response = await client.get("/openapi.json")
     return response.status_code == 200 and path in response.json().get("paths", {})
@@ -698,6 +708,7 @@ def run(
     databases: Sequence[str] = ("sqlite", "postgresql"),
     concurrency: int | None = None,
     workers: int | None = None,
+    client: str | None = None,
 ) -> HttpReport:
     """Measure the five windows on each database (see the module docstring).
 
@@ -709,6 +720,10 @@ def run(
     plan = QUICK if quick else FULL
     if concurrency is not None:
         plan = HttpPlan(**{**plan.__dict__, "concurrency": concurrency})
+    if client is not None:
+        if client not in ("lean", "httpx"):
+            raise ValueError("client must be 'lean' or 'httpx'")
+        plan = HttpPlan(**{**plan.__dict__, "client": client})
     report = HttpReport(plan)
     supports_workers = serve_supports_workers()
     if not supports_workers:
@@ -720,8 +735,12 @@ def run(
             "server": "chancery serve (uvicorn), child process, 127.0.0.1",
             "serve_has_workers_option": supports_workers,
             "server_workers": workers,
-            "client": f"httpx {httpx.__version__} AsyncClient, {plan.concurrency} tasks, "
-            "in the benchmark process",
+            "client": (
+                f"httpx {httpx.__version__} AsyncClient"
+                if plan.client == "httpx"
+                else "benchmarks.http_client.LeanClient (HTTP/1.1 keep-alive on asyncio streams)"
+            )
+            + f", {plan.concurrency} tasks, in the benchmark process",
             "cpu_count": os.cpu_count(),
             "sqlite": sqlite3.sqlite_version,
         }
@@ -887,6 +906,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, help="server worker processes (default: one per CPU)"
     )
+    parser.add_argument(
+        "--client",
+        choices=("lean", "httpx"),
+        default="lean",
+        help="the load generator's HTTP client (default lean: benchmarks/http_client.py)",
+    )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the figures here")
     return parser.parse_args(argv)
 
@@ -896,7 +921,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     databases = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     report = run(
-        args.quick, databases=databases, concurrency=args.concurrency, workers=args.workers
+        args.quick,
+        databases=databases,
+        concurrency=args.concurrency,
+        workers=args.workers,
+        client=args.client,
     )
     print(render(report))
     if args.json is not None:

@@ -1,4 +1,4 @@
-"""The load generator of the HTTP benchmark: concurrent tasks over one ``httpx.AsyncClient``.
+"""The load generator of the HTTP benchmark: concurrent tasks over one HTTP client.
 
 :func:`drive` runs ``concurrency`` asyncio tasks that share a counter; each task takes the next
 operation number and runs the operation (one request, or a whole protocol flow of several), until
@@ -24,8 +24,13 @@ from typing import Any
 import httpx
 
 from ._timing import percentile
+from .http_client import LeanClient, LeanResponse
 
-__all__ = ["Recorder", "Refused", "Window", "drive", "process_cpu_seconds"]
+__all__ = ["Client", "Recorder", "Refused", "Response", "Window", "drive", "process_cpu_seconds"]
+
+#: The load generator's HTTP client: the lean one (the default) or httpx's, to compare.
+Client = LeanClient | httpx.AsyncClient
+Response = LeanResponse | httpx.Response
 
 #: Error descriptions kept per window (the counts are complete; the texts are examples).
 _KEPT_ERRORS = 2
@@ -39,12 +44,12 @@ class Refused(Exception):
 class Recorder:
     """Times and counts every request of one window, by step name."""
 
-    client: httpx.AsyncClient
+    client: Client
     steps: dict[str, list[float]] = field(default_factory=dict)
     statuses: Counter[str] = field(default_factory=Counter)
     requests: int = 0
 
-    async def send(self, step: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def send(self, step: str, method: str, url: str, **kwargs: Any) -> Response:
         """Send one request; raise :class:`Refused` unless it is answered with a 2xx status."""
         start = time.perf_counter()
         try:
@@ -169,7 +174,7 @@ def process_cpu_seconds(pid: int) -> float | None:
 
 
 async def drive(
-    client: httpx.AsyncClient,
+    client: Client,
     name: str,
     operation: Operation,
     *,

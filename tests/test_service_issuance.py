@@ -592,3 +592,83 @@ def test_one_offer_in_three_formats_gives_three_credentials_under_separate_keys(
     # SD-JWT's bound key.
     assert len(set(subjects)) == 2
     assert all(Key.from_jwk(sd_jwt_key["jwk"]).did_key() != s for s in subjects)
+
+
+def _nonce_store(tmp_path: Path, key: bytes) -> tuple[IssuerStore, Any]:
+    from vc_service.ledger._store import LedgerStore
+
+    ledger_store = LedgerStore(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    issuer_metadata.create_all(ledger_store.engine)
+    return IssuerStore(ledger_store.engine, nonce_key=key), ledger_store
+
+
+def _spend(store: IssuerStore, nonce: str) -> int:
+    """Spend ``nonce`` on a fresh offer's configuration; the reserved status index."""
+    from vc_service.service._issuer_store import Offer, _sha256
+
+    code, tx = store.create_offer("identity.sd_jwt", {"a": 1})
+    store.redeem(code, tx)
+    offer = Offer(
+        code_hash=_sha256(code),
+        tenant_id=None,
+        configuration_ids=("identity.sd_jwt",),
+        claims={"a": 1},
+    )
+    list_id = store.status_list_id("did:example:issuer")
+    return store.begin_issuance(nonce, offer, "identity.sd_jwt", list_id)
+
+
+def test_a_nonce_is_minted_without_a_write_and_spent_once(tmp_path: Path) -> None:
+    from vc_service.service._issuer_store import NonceRefused, nonces_table
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    nonce = store.new_nonce()
+    with ledger_store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(nonces_table)).scalar() == 0
+    _spend(store, nonce)
+    with pytest.raises(NonceRefused, match="already used"):
+        _spend(store, nonce)
+    ledger_store.close()
+
+
+def test_a_nonce_of_another_worker_with_the_same_key_is_accepted(tmp_path: Path) -> None:
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    other = IssuerStore(ledger_store.engine, nonce_key=b"k" * 32)
+    _spend(store, other.new_nonce())
+    ledger_store.close()
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda n: IssuerStore.__new__(IssuerStore), id="other-key"),
+        pytest.param(lambda n: n[:-2] + ("AA" if n[-2:] != "AA" else "BB"), id="tag"),
+        pytest.param(lambda n: "B" + n[1:] if n[0] != "B" else "C" + n[1:], id="random-part"),
+        pytest.param(lambda n: n[:40], id="truncated"),
+        pytest.param(lambda n: "not base64 !", id="garbage"),
+        pytest.param(lambda n: "", id="empty"),
+    ],
+)
+def test_a_forged_nonce_is_refused(tmp_path: Path, forge: Any) -> None:
+    from vc_service.service._issuer_store import NonceRefused
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    nonce = store.new_nonce()
+    forged = forge(nonce)
+    if isinstance(forged, IssuerStore):  # minted under another key
+        forged = IssuerStore(ledger_store.engine, nonce_key=b"x" * 32).new_nonce()
+    with pytest.raises(NonceRefused):
+        _spend(store, forged)
+    ledger_store.close()
+
+
+def test_an_expired_nonce_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vc_service.service._issuer_store import NONCE_TTL, NonceRefused
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    nonce = store.new_nonce()
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + NONCE_TTL + 1)
+    with pytest.raises(NonceRefused, match="expired"):
+        _spend(store, nonce)
+    ledger_store.close()

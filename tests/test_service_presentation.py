@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -406,6 +407,30 @@ def test_an_expired_request_is_gone_and_purged(
         ).first()
     engine.dispose()
     assert left is None
+
+
+def test_expired_requests_are_swept_at_most_once_per_interval(
+    client: TestClient, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vc_service.service import _verifier_store
+
+    engine = sa.create_engine(db_url)
+    store = VerifierStore(engine)
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    first, _ = _new_request(client)
+    _expire(db_url, first)
+    assert store.purge_if_due() == 1
+    second, _ = _new_request(client)
+    _expire(db_url, second)
+    # Within the interval nothing is swept (reads already ignore expired requests) ...
+    clock[0] += _verifier_store.PURGE_INTERVAL / 2
+    assert store.purge_if_due() == 0
+    assert client.get(f"/verifier/requests/{second}", headers=_bank(client)).status_code == 404
+    # ... after it, the next call sweeps.
+    clock[0] += _verifier_store.PURGE_INTERVAL
+    assert store.purge_if_due() == 1
+    engine.dispose()
 
 
 def test_an_answered_request_serves_no_request_object(client: TestClient, wallet: Wallet) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "build_synthetic",
     "metadata",
     "synthetic_entry",
+    "write_gate",
     "write_transaction",
 ]
 
@@ -320,6 +321,15 @@ def _register_gate(engine: Engine, database: str, timeout_s: float) -> None:
     with _GATES_LOCK:
         gate = _GATES_BY_PATH.setdefault(path, _WriteGate(path))
     _GATES[engine] = (gate, timeout_s)
+
+
+def write_gate(engine: Engine) -> AbstractContextManager[None]:
+    """Hold the write gate of ``engine``'s SQLite file (reentrant; nothing on PostgreSQL).
+
+    A caller that must also hold a lock of its own while it writes takes the gate first, so its
+    lock is not held while it waits for another process's writer.
+    """
+    return _gate(engine)
 
 
 def _gate(engine: Engine) -> AbstractContextManager[None]:

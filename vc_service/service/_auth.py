@@ -105,6 +105,8 @@ class TenantService:
         self.store = TenantStore(ledger.ledger.store.engine, secret)
         # A subkey of the ledger secret for deriving pre-authorized codes from offer ids.
         self._offer_key = hmac.new(secret, b"chancery offer codes v1", hashlib.sha256).digest()
+        #: A subkey of the ledger secret authenticating OID4VCI ``c_nonce`` values.
+        self.nonce_key = hmac.new(secret, b"chancery c_nonce v1", hashlib.sha256).digest()
 
     def offer_code(self, offer_id: str) -> str:
         """The pre-authorized code of the offer ``offer_id``: HMAC-SHA-256 under a subkey of the
@@ -114,7 +116,7 @@ class TenantService:
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
     def _append(self, entries: list[Any]) -> list[int]:
-        with self.ledger.lock:
+        with self.ledger.appending():
             receipts = self.ledger.ledger.append(entries)
         return [receipt.index for receipt in receipts]
 
@@ -190,7 +192,7 @@ class TenantService:
             "valid_from": format_time(now),
             "valid_until": format_time(valid_until.replace(microsecond=0)),
         }
-        with self.ledger.lock:
+        with self.ledger.appending():
             entries = self.ledger.ledger.make_entries(
                 root_key, "accreditation", [{"op": "grant", **payload}], time=now
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import logging
 import logging.config
 from typing import Any
 
@@ -51,11 +52,28 @@ def add_serve_command(commands: Any) -> None:
     serve.set_defaults(handler=run_serve)
 
 
+class AccessLogFormatter(logging.Formatter):
+    """One line per request: ``INFO:     client - "METHOD path HTTP/1.1" 200``.
+
+    uvicorn's own access formatter copies every record and looks up colours and the status
+    phrase; at a few thousand requests per second that was a sixth of the CPU of a small
+    request. This one formats the five arguments uvicorn logs, and nothing else.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        args = record.args
+        if not isinstance(args, tuple) or len(args) != 5:
+            return super().format(record)
+        client, method, path, version, status = args
+        return f'{record.levelname}:     {client} - "{method} {path} HTTP/{version}" {status}'
+
+
 def logging_config() -> dict[str, Any]:
     """uvicorn's logging configuration plus the service's own logger (``chancery``)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["access"] = {"()": f"{__name__}.AccessLogFormatter"}
     loggers = config.setdefault("loggers", {})
     loggers["chancery"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     # Alembic narrates its context set-up at INFO; the service logs the revision itself.

@@ -287,7 +287,7 @@ class IssuerService:
     """Issuance for the registered agencies: offers, signing, status lists, ledger records."""
 
     def __init__(self, engine: sa.Engine, tenants: TenantService) -> None:
-        self.store = IssuerStore(engine)
+        self.store = IssuerStore(engine, nonce_key=tenants.nonce_key)
         self.tenants = tenants
         self.anchors = AnchorBatcher(
             lambda tenant, hashes: tenants.sign_agency_entry(
@@ -450,7 +450,7 @@ class IssuerService:
         if entries is None:  # pragma: no cover - a status change just touched it
             raise NotFound("unknown status list")
         url = self.ledger_list_url(base, list_id)
-        with self.tenants.ledger.lock:
+        with self.tenants.ledger.appending():
             current = self.state().status_list(url)
             version = 1 if current is None else current.version + 1
             payload = {"url": url, "version": version, "digest": _sha256_hex(entries.to_bytes())}

@@ -26,6 +26,7 @@ The revisions ``0002`` and ``0003`` (``migrations/versions/r0002_issuer_tables.p
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from vc_service._token_status import STATUS_INVALID, TokenStatusList
@@ -66,6 +69,8 @@ OFFER_TTL = 24 * 3600
 TOKEN_TTL = 300
 #: How long a ``c_nonce`` is valid (seconds).
 NONCE_TTL = 300
+#: One credential request in this many also deletes the spent nonces that have expired.
+_NONCE_PRUNE_ODDS = 256
 #: Wrong transaction codes accepted before the pre-authorized code is locked: with six digits,
 #: five guesses give an attacker who intercepted the offer a 1 in 200 000 chance.
 MAX_TX_CODE_ATTEMPTS = 5
@@ -239,8 +244,12 @@ def _tx_hash(code: str, tx_code: str) -> str:
 class IssuerStore:
     """Offers, access tokens and nonces of the pre-authorized code flow, in ``engine``'s database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, nonce_key: bytes | None = None) -> None:
+        """``nonce_key`` authenticates the ``c_nonce`` values; every process serving the same
+        database must use the same key (the service derives it from the ledger secret). Without
+        one, a random key: nonces are then accepted by this store object only."""
         self._engine = engine
+        self._nonce_key = nonce_key if nonce_key is not None else secrets.token_bytes(32)
 
     def create_offer(
         self,
@@ -463,18 +472,34 @@ class IssuerStore:
         return Issued(**{name: row._mapping[name] for name in Issued.__dataclass_fields__})
 
     def new_nonce(self) -> str:
-        """A fresh ``c_nonce`` (OID4VCI 1.0 §7.2), valid for :data:`NONCE_TTL` seconds."""
-        nonce = secrets.token_urlsafe(32)
-        with write_transaction(self._engine) as conn:
-            conn.execute(
-                nonces_table.insert().values(
-                    nonce=nonce, expires_at=int(time.time()) + NONCE_TTL, used_at=None
-                )
-            )
-        return nonce
+        """A fresh ``c_nonce`` (OID4VCI 1.0 §7.2), valid for :data:`NONCE_TTL` seconds.
+
+        Nothing is stored: the nonce is 16 random bytes and its expiry time, authenticated by an
+        HMAC-SHA-256 tag (truncated to 128 bits) under the store's nonce key, so minting one
+        costs no write transaction. Its single use is enforced when it is spent
+        (:meth:`begin_issuance`), where the spent nonce is inserted until it expires.
+        """
+        body = secrets.token_bytes(16) + (int(time.time()) + NONCE_TTL).to_bytes(8, "big")
+        return _b64url(body + self._nonce_tag(body))
+
+    def _nonce_tag(self, body: bytes) -> bytes:
+        return hmac.new(self._nonce_key, b"c_nonce v1" + body, hashlib.sha256).digest()[:16]
+
+    def _nonce_expiry(self, nonce: str) -> int:
+        """The expiry time of one of our unexpired nonces; :class:`NonceRefused` otherwise."""
+        try:
+            raw = base64.urlsafe_b64decode(nonce + "=" * (-len(nonce) % 4))
+        except ValueError:
+            raw = b""
+        if len(raw) != 40 or not hmac.compare_digest(raw[24:], self._nonce_tag(raw[:24])):
+            raise NonceRefused("the nonce is not one of ours")
+        expires_at = int.from_bytes(raw[16:24], "big")
+        if expires_at <= int(time.time()):
+            raise NonceRefused("the nonce has expired")
+        return expires_at
 
     def begin_issuance(self, nonce: str, offer: Offer, configuration_id: str, list_id: str) -> int:
-        """Consume the proof's ``c_nonce`` and the offer's configuration, and reserve a random
+        """Spend the proof's ``c_nonce`` and the offer's configuration, and reserve a random
         status index of ``list_id``, in one transaction; return the index.
 
         Raises :class:`NonceRefused`, :class:`ConfigurationIssued` or :class:`StatusListFull`,
@@ -483,19 +508,17 @@ class IssuerStore:
         """
         if len(nonce) > 64:
             raise NonceRefused("the nonce is not one of ours")
+        expires_at = self._nonce_expiry(nonce)
         now = int(time.time())
         with write_transaction(self._engine) as conn:
-            used = conn.execute(
-                nonces_table.update()
-                .where(
-                    nonces_table.c.nonce == nonce,
-                    nonces_table.c.used_at.is_(None),
-                    nonces_table.c.expires_at > now,
-                )
-                .values(used_at=now)
-            ).rowcount
-            if used != 1:
-                raise NonceRefused("the nonce is unknown, expired or used")
+            if secrets.randbelow(_NONCE_PRUNE_ODDS) == 0:
+                # Spent nonces are kept only until they expire (a nonce past its expiry is
+                # refused by its own tag); one request in _NONCE_PRUNE_ODDS sweeps them.
+                conn.execute(nonces_table.delete().where(nonces_table.c.expires_at <= now))
+            if not _insert_if_absent(
+                conn, nonces_table, {"nonce": nonce, "expires_at": expires_at, "used_at": now}
+            ):
+                raise NonceRefused("the nonce was already used")
             issued = conn.execute(
                 offer_items_table.update()
                 .where(
@@ -641,20 +664,30 @@ class IssuerStore:
 def _reserve_index(conn: sa.Connection, list_id: str, now: int) -> int:
     """Insert a VALID entry at a random unused index of ``list_id`` in ``conn``'s transaction.
 
-    Each draw is tried in a savepoint, so that an index already taken (a primary-key conflict,
-    also with a concurrent issuance) costs one draw, not the transaction.
+    Each draw is an insert that does nothing on a primary-key conflict, so an index already
+    taken (also by a concurrent issuance) costs one draw, not the transaction.
     :class:`StatusListFull` after :data:`_ALLOCATION_ATTEMPTS` draws.
     """
     for _ in range(_ALLOCATION_ATTEMPTS):
         idx = secrets.randbelow(STATUS_LIST_SIZE)
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    status_entries_table.insert().values(
-                        list_id=list_id, idx=idx, credential_hash=None, status=0, updated_at=now
-                    )
-                )
-        except sa.exc.IntegrityError:
-            continue
-        return idx
+        row = {"list_id": list_id, "idx": idx, "credential_hash": None, "status": 0}
+        if _insert_if_absent(conn, status_entries_table, {**row, "updated_at": now}):
+            return idx
     raise StatusListFull(f"no free index found in status list {list_id}")
+
+
+def _insert_if_absent(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> bool:
+    """Insert ``values`` unless a row with the same primary key exists; whether it inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (SQLite 3.35+, PostgreSQL 9.5+): a conflict
+    neither raises nor aborts the transaction, so no savepoint is needed around it.
+    """
+    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    # RETURNING tells whether the row went in (psycopg reports no rowcount for this insert).
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

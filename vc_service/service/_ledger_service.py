@@ -23,6 +23,8 @@ import logging
 import stat
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import nacl.exceptions
@@ -35,7 +37,7 @@ from vc_service._keys import Key
 from vc_service.ledger._did_chancery import ChanceryMethodResolver
 from vc_service.ledger._ledger import _META_ORIGIN, Ledger, LedgerError, load_secret
 from vc_service.ledger._state import RegistryState
-from vc_service.ledger._store import LedgerStore, meta_table, write_transaction
+from vc_service.ledger._store import LedgerStore, meta_table, write_gate, write_transaction
 
 from ._migrations import migrate
 from ._settings import Settings
@@ -116,6 +118,17 @@ class LedgerService:
             state = self.ledger.state()
             self._state_checked = now
             return state
+
+    @contextmanager
+    def appending(self) -> Iterator[None]:
+        """Hold the ledger for an append: the database's write gate first, then :attr:`lock`.
+
+        The order matters for throughput: requests of this process that read the state take
+        :attr:`lock`, so it is held only while the append runs, never while the append waits
+        for another process's writer.
+        """
+        with write_gate(self.ledger.store.engine), self.lock:
+            yield
 
     def state_json(self) -> dict[str, Any]:
         """The state snapshot and its hash, taken at one log size."""

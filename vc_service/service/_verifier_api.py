@@ -423,7 +423,7 @@ def create_request(
     if len(json.dumps(body.dcql_query)) > _MAX_QUERY_BYTES:
         raise InvalidInput("dcql_query is too large")
     _parse_query(body.dcql_query)
-    verifier.store.purge()
+    verifier.store.purge_if_due()
     row = verifier.store.create(body.dcql_query, owner=principal.tenant_id)
     params = {
         "client_id": verifier.client_id,

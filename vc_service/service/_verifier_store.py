@@ -54,6 +54,8 @@ __all__ = [
 REQUEST_TTL = 600
 #: Seconds an answered request's outcome stays readable (and stored) after the answer.
 RESULT_TTL = 3600
+#: Seconds between two sweeps of expired requests by one process (``purge_if_due``).
+PURGE_INTERVAL = 30.0
 
 Status = Literal["pending", "verified", "rejected"]
 
@@ -113,6 +115,7 @@ class VerifierStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._purged_at = -PURGE_INTERVAL
 
     def create(self, dcql_query: dict[str, Any], *, owner: str | None = None) -> RequestRow:
         """Store a new pending request with a fresh id, ``nonce`` and ``state``; return it."""
@@ -221,6 +224,18 @@ class VerifierStore:
             ).rowcount
         if won != 1:
             raise AlreadyAnswered(request_id)
+
+    def purge_if_due(self) -> int:
+        """:meth:`purge`, at most once every :data:`PURGE_INTERVAL` seconds in this process.
+
+        Reads already ignore requests past their retention time, so deleting them is
+        housekeeping; doing it on every new request cost a write transaction each.
+        """
+        now = time.monotonic()
+        if now - self._purged_at < PURGE_INTERVAL:
+            return 0
+        self._purged_at = now
+        return self.purge()
 
     def purge(self) -> int:
         """Delete every request past its retention time; return how many were deleted."""
