@@ -672,3 +672,32 @@ def test_an_expired_nonce_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(NonceRefused, match="expired"):
         _spend(store, nonce)
     ledger_store.close()
+
+
+def test_each_refused_redemption_says_why_and_a_right_code_still_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vc_service.service._issuer_store import OFFER_TTL, TokenRefused, offers_table
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    code, tx = store.create_offer("identity.sd_jwt", {"a": 1})
+    wrong = "000000" if tx != "000000" else "111111"
+    with pytest.raises(TokenRefused, match="unknown pre-authorized code"):
+        store.redeem("not-a-code", tx)
+    with pytest.raises(TokenRefused, match="wrong or missing tx_code"):
+        store.redeem(code, wrong)
+    with pytest.raises(TokenRefused, match="wrong or missing tx_code"):
+        store.redeem(code, None)
+    assert store.redeem(code, tx)  # two attempts used, the right code still redeems
+    with pytest.raises(TokenRefused, match="already used"):
+        store.redeem(code, tx)
+    with ledger_store.engine.connect() as conn:
+        attempts = conn.execute(sa.select(offers_table.c.failed_attempts)).scalar_one()
+    assert attempts == 3  # every attempt took a slot, the successful one included
+
+    late, late_tx = store.create_offer("identity.sd_jwt", {"a": 1})
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + OFFER_TTL + 1)
+    with pytest.raises(TokenRefused, match="expired"):
+        store.redeem(late, late_tx)
+    ledger_store.close()

@@ -317,59 +317,58 @@ class IssuerStore:
         """
         code_hash = _sha256(code)
         now = int(time.time())
-        # The redemption reads, then writes. On SQLite a deferred transaction that another
-        # connection wrote to in between cannot take the write lock (it fails at once, busy
-        # timeout or not), so this one takes it up front (write_transaction: BEGIN IMMEDIATE).
+        given = _tx_hash(code, tx_code or "")
+        # One conditional UPDATE takes an attempt slot and, when the transaction code matches,
+        # redeems the code: concurrent guesses cannot exceed MAX_TX_CODE_ATTEMPTS, and two
+        # redemptions cannot both win (the row no longer matches 'redeemed_at IS NULL'). The
+        # transaction commits even when the code is wrong: rolling the count back would leave
+        # the six digits open to unlimited guessing. (The comparison of the two SHA-256 values
+        # in SQL is not constant-time; it compares digests of a per-offer input, which tells
+        # a guesser nothing about the digits, and the guesses are capped.)
+        matches = offers_table.c.tx_code_hash == given if tx_code is not None else sa.false()
         with write_transaction(self._engine) as conn:
             row = conn.execute(
-                sa.select(
-                    offers_table.c.tx_code_hash,
-                    offers_table.c.expires_at,
-                    offers_table.c.failed_attempts,
-                    offers_table.c.redeemed_at,
-                ).where(offers_table.c.code_hash == code_hash)
-            ).first()
-            if row is None:
-                raise TokenRefused("unknown pre-authorized code")
-            if row.redeemed_at is not None:
-                raise TokenRefused("the pre-authorized code was already used")
-            if row.expires_at <= now:
-                raise TokenRefused("the pre-authorized code has expired")
-            # Every attempt takes one of the MAX_TX_CODE_ATTEMPTS slots *before* the comparison,
-            # in one conditional UPDATE, so concurrent guesses cannot exceed the limit. The
-            # transaction commits even when the code is wrong: raising inside it would roll the
-            # count back and leave the six digits open to unlimited guessing.
-            slot = conn.execute(
                 offers_table.update()
                 .where(
                     offers_table.c.code_hash == code_hash,
+                    offers_table.c.redeemed_at.is_(None),
+                    offers_table.c.expires_at > now,
                     offers_table.c.failed_attempts < MAX_TX_CODE_ATTEMPTS,
                 )
-                .values(failed_attempts=offers_table.c.failed_attempts + 1)
-            ).rowcount
-            given = _tx_hash(code, tx_code or "")
-            token: str | None = None
-            if slot != 1:
-                locked = True
+                .values(
+                    failed_attempts=offers_table.c.failed_attempts + 1,
+                    redeemed_at=sa.case((matches, now), else_=None),
+                )
+                .returning(offers_table.c.redeemed_at)
+            ).first()
+            if row is None:
+                refusal = self._refusal(conn, code_hash, now)
+            elif row.redeemed_at is None:
+                refusal = "wrong or missing tx_code"
             else:
-                locked = False
-                if tx_code is not None and hmac.compare_digest(row.tx_code_hash, given):
-                    token = self._issue_token(conn, code_hash, now)
-        if locked:
-            raise TokenRefused("the pre-authorized code is locked after too many wrong tx_codes")
-        if token is None:
-            raise TokenRefused("wrong or missing tx_code")
-        return token
+                return self._issue_token(conn, code_hash, now)
+        raise TokenRefused(refusal)
+
+    @staticmethod
+    def _refusal(conn: sa.Connection, code_hash: str, now: int) -> str:
+        """Why the conditional redemption matched no offer (the rare path: one more read)."""
+        row = conn.execute(
+            sa.select(
+                offers_table.c.expires_at,
+                offers_table.c.failed_attempts,
+                offers_table.c.redeemed_at,
+            ).where(offers_table.c.code_hash == code_hash)
+        ).first()
+        if row is None:
+            return "unknown pre-authorized code"
+        if row.redeemed_at is not None:
+            return "the pre-authorized code was already used"
+        if row.expires_at <= now:
+            return "the pre-authorized code has expired"
+        return "the pre-authorized code is locked after too many wrong tx_codes"
 
     @staticmethod
     def _issue_token(conn: sa.Connection, code_hash: str, now: int) -> str:
-        won = conn.execute(
-            offers_table.update()
-            .where(offers_table.c.code_hash == code_hash, offers_table.c.redeemed_at.is_(None))
-            .values(redeemed_at=now)
-        ).rowcount
-        if won != 1:
-            raise TokenRefused("the pre-authorized code was already used")
         token = secrets.token_urlsafe(32)
         conn.execute(
             tokens_table.insert().values(
