@@ -701,3 +701,89 @@ def test_each_refused_redemption_says_why_and_a_right_code_still_wins(
     with pytest.raises(TokenRefused, match="expired"):
         store.redeem(late, late_tx)
     ledger_store.close()
+
+
+def _claims_of(engine: sa.Engine, code: str) -> Any:
+    from vc_service.service._issuer_store import _sha256, offers_table
+
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(offers_table.c.claims).where(offers_table.c.code_hash == _sha256(code))
+        ).first()
+    return None if row is None else json.loads(row.claims)
+
+
+def test_claims_are_erased_once_no_credential_can_come_of_them(tmp_path: Path) -> None:
+    from vc_service.service._issuer_store import (
+        OFFER_RETENTION,
+        OFFER_TTL,
+        TOKEN_TTL,
+        Offer,
+        TokenRefused,
+        _sha256,
+        offer_items_table,
+        offers_table,
+        tokens_table,
+    )
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    engine = ledger_store.engine
+    claims = {"given_name": "Anna", "birthdate": "1974-08-12"}
+    live, _ = store.create_offer(["identity.sd_jwt", "identity.ldp_vc"], claims)
+    unused, _ = store.create_offer("identity.sd_jwt", claims)
+    issued, issued_tx = store.create_offer(["identity.sd_jwt", "identity.ldp_vc"], claims)
+    lapsed, lapsed_tx = store.create_offer(["identity.sd_jwt", "identity.ldp_vc"], claims)
+    store.redeem(issued, issued_tx)
+    store.redeem(lapsed, lapsed_tx)
+    list_id = store.status_list_id("did:example:issuer")
+    offer = Offer(_sha256(issued), None, ("identity.sd_jwt", "identity.ldp_vc"), claims)
+    store.begin_issuance(store.new_nonce(), offer, "identity.sd_jwt", list_id)
+    lapsed_offer = Offer(_sha256(lapsed), None, ("identity.sd_jwt",), claims)
+    store.begin_issuance(store.new_nonce(), lapsed_offer, "identity.sd_jwt", list_id)
+    now = int(time.time())
+
+    # One configuration of 'issued' is still to come: nothing is erased yet.
+    assert store.sweep(now) == (0, 0)
+    store.begin_issuance(store.new_nonce(), offer, "identity.ldp_vc", list_id)
+    assert store.sweep(now) == (1, 0)
+    assert _claims_of(engine, issued) == {}
+    assert _claims_of(engine, live) == claims
+
+    # The token of 'lapsed' expires with a configuration never requested.
+    assert store.sweep(now + TOKEN_TTL) == (1, 0)
+    assert _claims_of(engine, lapsed) == {}
+    # 'live' and 'unused' expire unredeemed.
+    assert store.sweep(now + OFFER_TTL) == (2, 0)
+    assert _claims_of(engine, live) == {} and _claims_of(engine, unused) == {}
+    # A replay within the retention is still told the code was used ...
+    with pytest.raises(TokenRefused, match="already used"):
+        store.redeem(issued, issued_tx)
+    # ... and after it the rows are gone, with their items and tokens.
+    assert store.sweep(now + OFFER_TTL + OFFER_RETENTION) == (0, 4)
+    with engine.connect() as conn:
+        for table in (offers_table, offer_items_table, tokens_table):
+            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+    ledger_store.close()
+
+
+def test_the_service_sweeps_at_most_once_per_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vc_service.service._issuer_store import SWEEP_INTERVAL
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    sweeps: list[int | None] = []
+
+    def sweep(now: int | None = None) -> tuple[int, int]:
+        sweeps.append(now)
+        return 0, 0
+
+    monkeypatch.setattr(store, "sweep", sweep)
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    store.sweep_if_due()
+    store.sweep_if_due()
+    clock[0] += SWEEP_INTERVAL
+    store.sweep_if_due()
+    assert len(sweeps) == 2
+    ledger_store.close()

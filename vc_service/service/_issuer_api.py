@@ -816,6 +816,8 @@ def create_offer(
             issuer=tenant.did or "",
             vct=vct_of(record.id),
         )
+    # Claims of offers that can no longer deliver anything are erased as new ones arrive.
+    issuer.store.sweep_if_due()
     offer_id = secrets.token_urlsafe(16)
     code, tx_code = issuer.store.create_offer(
         ids, body.claims, tenant_id=tenant.tenant_id, code=issuer.tenants.offer_code(offer_id)
@@ -1088,6 +1090,7 @@ def _credential(issuer: IssuerService, authorization: str | None, raw: bytes, au
     credential = issuer.issue(
         tenant, record, fmt, offer.claims, aud, holder=holder, holder_did=holder_did, idx=idx
     )
+    issuer.store.sweep_if_due()
     return {"credentials": [{"credential": credential}]}
 
 

@@ -49,7 +49,9 @@ __all__ = [
     "ConfigurationIssued",
     "NonceRefused",
     "NONCE_TTL",
+    "OFFER_RETENTION",
     "OFFER_TTL",
+    "SWEEP_INTERVAL",
     "STATUS_LIST_BITS",
     "STATUS_LIST_SIZE",
     "TOKEN_TTL",
@@ -65,6 +67,11 @@ __all__ = [
 
 #: How long a credential offer can be redeemed (seconds).
 OFFER_TTL = 24 * 3600
+#: Seconds an expired offer's row (without its claims) is kept, so that a replayed code is told
+#: it was used rather than unknown; then it is deleted with its items and tokens.
+OFFER_RETENTION = 7 * 24 * 3600
+#: Seconds between two sweeps of spent offers by one process (``sweep_if_due``).
+SWEEP_INTERVAL = 30.0
 #: How long an access token is valid (seconds): long enough for one credential request.
 TOKEN_TTL = 300
 #: How long a ``c_nonce`` is valid (seconds).
@@ -250,6 +257,7 @@ class IssuerStore:
         one, a random key: nonces are then accepted by this store object only."""
         self._engine = engine
         self._nonce_key = nonce_key if nonce_key is not None else secrets.token_bytes(32)
+        self._swept_at = -SWEEP_INTERVAL
 
     def create_offer(
         self,
@@ -290,6 +298,50 @@ class IssuerStore:
                 ],
             )
         return code, tx_code
+
+    def sweep(self, now: int | None = None) -> tuple[int, int]:
+        """Erase the claims no offer can still deliver, and drop long-dead offers.
+
+        An offer's claims (the citizen's personal data, held only to be signed) are replaced by
+        ``{}`` once nothing can be issued from it any more: every configuration was issued, the
+        offer expired unredeemed, or the access token of its redemption expired. Offers past
+        their expiry by :data:`OFFER_RETENTION` go entirely, with their items and tokens (until
+        then a replayed code is still told that it was used, not that it is unknown). Returns
+        (offers erased, offers deleted).
+        """
+        now = int(time.time()) if now is None else now
+        offers, items, tokens = offers_table.c, offer_items_table.c, tokens_table.c
+        unissued = (
+            sa.select(items.code_hash)
+            .where(items.code_hash == offers.code_hash, items.issued_at.is_(None))
+            .exists()
+        )
+        spent = sa.or_(
+            offers.expires_at <= now,
+            sa.and_(
+                offers.redeemed_at.is_not(None),
+                sa.or_(~unissued, offers.redeemed_at + TOKEN_TTL <= now),
+            ),
+        )
+        dead = sa.select(offers.code_hash).where(offers.expires_at + OFFER_RETENTION <= now)
+        with write_transaction(self._engine) as conn:
+            erased = conn.execute(
+                offers_table.update().where(offers.claims != "{}", spent).values(claims="{}")
+            ).rowcount
+            conn.execute(offer_items_table.delete().where(items.code_hash.in_(dead)))
+            conn.execute(tokens_table.delete().where(tokens.code_hash.in_(dead)))
+            deleted = conn.execute(
+                offers_table.delete().where(offers.expires_at + OFFER_RETENTION <= now)
+            ).rowcount
+        return int(erased), int(deleted)
+
+    def sweep_if_due(self) -> None:
+        """:meth:`sweep`, at most once every :data:`SWEEP_INTERVAL` seconds in this process."""
+        now = time.monotonic()
+        if now - self._swept_at < SWEEP_INTERVAL:
+            return
+        self._swept_at = now
+        self.sweep()
 
     def pending_offer(self, code: str) -> list[str] | None:
         """The configuration ids of the unredeemed, unexpired offer with ``code``, or ``None``."""
