@@ -246,9 +246,10 @@ def _size_within(size: int | None, current: int) -> int:
 
 #: How a process waiting for another's write gate polls the lock file: first after 0.1 ms,
 #: then doubling up to every 0.5 ms. The gate is held for about a millisecond per transaction,
-#: so the interval is the idle time it can leave between two processes' writers: polling at
-#: 0.5 to 2 ms gave 130 full issuance flows per second on two workers, at 0.1 to 0.5 ms 154/s
-#: (benchmarks/README.md); polling faster still gained nothing and cost CPU.
+#: so the interval is the idle time it can leave between two processes' writers. In one run
+#: each of the HTTP benchmark (benchmarks/README.md), polling at 0.5 to 2 ms gave 130 full
+#: issuance flows per second on two workers and 0.1 to 0.5 ms gave 154/s; 0.05 to 0.2 ms gained
+#: nothing more and cost CPU.
 _POLL_FIRST_S = 0.0001
 _POLL_MAX_S = 0.0005
 
@@ -263,8 +264,9 @@ class _WriteGate:
     share it), then an exclusive ``flock`` on ``<database>-writer`` for the processes, polled
     every 0.1 to 0.5 ms by the one thread of each process that holds the in-process lock (a
     blocking ``flock`` cannot time out). SQLite's own lock still guards the data; the gate only
-    orders the writers that use it (:func:`write_transaction`, :meth:`LedgerStore.writer`). The file descriptor is opened per
-    process (a descriptor inherited across ``fork`` would share the lock with the parent).
+    orders the writers that use it (:func:`write_transaction`, :meth:`LedgerStore.writer`). The
+    file descriptor is opened per process (a descriptor inherited across ``fork`` would share
+    the lock with the parent).
     """
 
     def __init__(self, path: str) -> None:
