@@ -962,8 +962,12 @@ async def token_endpoint(request: Request, issuer: IssuerDep) -> JSONResponse:
 
 
 @router.post("/nonce")
-def nonce_endpoint(issuer: IssuerDep) -> JSONResponse:
-    """Nonce Endpoint (OID4VCI 1.0 §7.1-§7.2): a fresh ``c_nonce``, never cached."""
+async def nonce_endpoint(issuer: IssuerDep) -> JSONResponse:
+    """Nonce Endpoint (OID4VCI 1.0 §7.1-§7.2): a fresh ``c_nonce``, never cached.
+
+    On the event loop: minting a nonce is an HMAC and touches no database (see
+    :meth:`IssuerStore.new_nonce`), so a hop to the thread pool would cost more than the work.
+    """
     return JSONResponse(
         {"c_nonce": issuer.store.new_nonce()}, headers={"Cache-Control": "no-store"}
     )
