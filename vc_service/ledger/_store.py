@@ -181,8 +181,12 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[tuple[Any, ..
 
 
 def _read_size(conn: Connection) -> int:
-    last = conn.execute(sa.select(sa.func.max(entries_table.c.idx))).scalar_one()
+    last = conn.execute(_MAX_INDEX).scalar_one()
     return 0 if last is None else int(last) + 1
+
+
+#: Built once: every append and every freshness check of the registry state reads the size.
+_MAX_INDEX = sa.select(sa.func.max(entries_table.c.idx))
 
 
 def _marker(conn: Connection) -> str:

@@ -240,6 +240,83 @@ class Issued:
     ledger_index: int | None
 
 
+# Statements of the issuance flow, built once. Building a SQLAlchemy statement (and its cache
+# key) cost about two thirds of a short query's time, 330 µs against 110 µs for the prebuilt
+# form of offer_for_token's two queries; under load that time is also spent inside the write
+# gate. Values go in as bound parameters.
+_P = sa.bindparam
+_OFFERS, _ITEMS, _TOKENS = offers_table.c, offer_items_table.c, tokens_table.c
+_INSERT_OFFER = offers_table.insert()
+_INSERT_ITEMS = offer_items_table.insert()
+_INSERT_TOKEN = tokens_table.insert()
+_OFFER_STATE = sa.select(_OFFERS.expires_at, _OFFERS.failed_attempts, _OFFERS.redeemed_at).where(
+    _OFFERS.code_hash == _P("code_hash")
+)
+_ITEM_IDS = (
+    sa.select(_ITEMS.configuration_id)
+    .where(_ITEMS.code_hash == _P("code_hash"))
+    .order_by(_ITEMS.configuration_id)
+)
+_UNISSUED_ITEM_IDS = (
+    sa.select(_ITEMS.configuration_id)
+    .where(_ITEMS.code_hash == _P("code_hash"), _ITEMS.issued_at.is_(None))
+    .order_by(_ITEMS.configuration_id)
+)
+_OFFER_FOR_TOKEN = (
+    sa.select(_OFFERS.code_hash, _OFFERS.tenant_id, _OFFERS.claims)
+    .select_from(tokens_table.join(offers_table, _TOKENS.code_hash == _OFFERS.code_hash))
+    .where(
+        _TOKENS.token_hash == _P("token_hash"),
+        _TOKENS.used_at.is_(None),
+        _TOKENS.expires_at > _P("now"),
+    )
+)
+#: Takes an attempt slot and, when ``matches`` (the transaction code's digest equals the
+#: stored one), redeems the code; returns the new ``redeemed_at`` (NULL: a wrong code).
+_REDEEM = (
+    offers_table.update()
+    .where(
+        _OFFERS.code_hash == _P("offer"),
+        _OFFERS.redeemed_at.is_(None),
+        _OFFERS.expires_at > _P("now"),
+        _OFFERS.failed_attempts < MAX_TX_CODE_ATTEMPTS,
+    )
+    .values(
+        failed_attempts=_OFFERS.failed_attempts + 1,
+        redeemed_at=sa.case(
+            (
+                sa.and_(_P("has_tx_code", type_=sa.Boolean()), _OFFERS.tx_code_hash == _P("given")),
+                _P("stamp", type_=sa.BigInteger()),
+            ),
+            else_=None,
+        ),
+    )
+    .returning(_OFFERS.redeemed_at)
+)
+_ISSUE_ITEM = (
+    offer_items_table.update()
+    .where(
+        _ITEMS.code_hash == _P("offer"),
+        _ITEMS.configuration_id == _P("configuration"),
+        _ITEMS.issued_at.is_(None),
+    )
+    .values(issued_at=_P("now"))
+)
+
+
+_INSERT_ISSUED = issued_table.insert()
+#: Binds a reserved status entry to the credential issued with it.
+_BIND_STATUS = (
+    status_entries_table.update()
+    .where(
+        status_entries_table.c.list_id == _P("list"),
+        status_entries_table.c.idx == _P("entry"),
+        status_entries_table.c.credential_hash.is_(None),
+    )
+    .values(credential_hash=_P("digest"))
+)
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -276,27 +353,23 @@ class IssuerStore:
         code_hash = _sha256(code)
         tx_code = f"{secrets.randbelow(10**6):06d}"
         now = int(time.time())
+        offer = {
+            "code_hash": code_hash,
+            "tx_code_hash": _tx_hash(code, tx_code),
+            "configuration_id": ids[0],
+            "claims": json.dumps(claims, ensure_ascii=False),
+            "created_at": now,
+            "expires_at": now + OFFER_TTL,
+            "failed_attempts": 0,
+            "redeemed_at": None,
+            "tenant_id": tenant_id,
+        }
+        items = [
+            {"code_hash": code_hash, "configuration_id": cid, "issued_at": None} for cid in ids
+        ]
         with write_transaction(self._engine) as conn:
-            conn.execute(
-                offers_table.insert().values(
-                    code_hash=code_hash,
-                    tx_code_hash=_tx_hash(code, tx_code),
-                    configuration_id=ids[0],
-                    claims=json.dumps(claims, ensure_ascii=False),
-                    created_at=now,
-                    expires_at=now + OFFER_TTL,
-                    failed_attempts=0,
-                    redeemed_at=None,
-                    tenant_id=tenant_id,
-                )
-            )
-            conn.execute(
-                offer_items_table.insert(),
-                [
-                    {"code_hash": code_hash, "configuration_id": cid, "issued_at": None}
-                    for cid in ids
-                ],
-            )
+            conn.execute(_INSERT_OFFER, offer)
+            conn.execute(_INSERT_ITEMS, items)
         return code, tx_code
 
     def sweep(self, now: int | None = None) -> tuple[int, int]:
@@ -347,18 +420,10 @@ class IssuerStore:
         """The configuration ids of the unredeemed, unexpired offer with ``code``, or ``None``."""
         code_hash = _sha256(code)
         with self._engine.connect() as conn:
-            row = conn.execute(
-                sa.select(offers_table.c.expires_at, offers_table.c.redeemed_at).where(
-                    offers_table.c.code_hash == code_hash
-                )
-            ).first()
+            row = conn.execute(_OFFER_STATE, {"code_hash": code_hash}).first()
             if row is None or row.redeemed_at is not None or row.expires_at <= int(time.time()):
                 return None
-            ids = conn.execute(
-                sa.select(offer_items_table.c.configuration_id)
-                .where(offer_items_table.c.code_hash == code_hash)
-                .order_by(offer_items_table.c.configuration_id)
-            ).scalars()
+            ids = conn.execute(_ITEM_IDS, {"code_hash": code_hash}).scalars()
             return [str(i) for i in ids]
 
     def redeem(self, code: str, tx_code: str | None) -> str:
@@ -377,22 +442,15 @@ class IssuerStore:
         # the six digits open to unlimited guessing. (The comparison of the two SHA-256 values
         # in SQL is not constant-time; it compares digests of a per-offer input, which tells
         # a guesser nothing about the digits, and the guesses are capped.)
-        matches = offers_table.c.tx_code_hash == given if tx_code is not None else sa.false()
+        params = {
+            "offer": code_hash,
+            "now": now,
+            "stamp": now,
+            "given": given,
+            "has_tx_code": tx_code is not None,
+        }
         with write_transaction(self._engine) as conn:
-            row = conn.execute(
-                offers_table.update()
-                .where(
-                    offers_table.c.code_hash == code_hash,
-                    offers_table.c.redeemed_at.is_(None),
-                    offers_table.c.expires_at > now,
-                    offers_table.c.failed_attempts < MAX_TX_CODE_ATTEMPTS,
-                )
-                .values(
-                    failed_attempts=offers_table.c.failed_attempts + 1,
-                    redeemed_at=sa.case((matches, now), else_=None),
-                )
-                .returning(offers_table.c.redeemed_at)
-            ).first()
+            row = conn.execute(_REDEEM, params).first()
             if row is None:
                 refusal = self._refusal(conn, code_hash, now)
             elif row.redeemed_at is None:
@@ -404,13 +462,7 @@ class IssuerStore:
     @staticmethod
     def _refusal(conn: sa.Connection, code_hash: str, now: int) -> str:
         """Why the conditional redemption matched no offer (the rare path: one more read)."""
-        row = conn.execute(
-            sa.select(
-                offers_table.c.expires_at,
-                offers_table.c.failed_attempts,
-                offers_table.c.redeemed_at,
-            ).where(offers_table.c.code_hash == code_hash)
-        ).first()
+        row = conn.execute(_OFFER_STATE, {"code_hash": code_hash}).first()
         if row is None:
             return "unknown pre-authorized code"
         if row.redeemed_at is not None:
@@ -423,43 +475,24 @@ class IssuerStore:
     def _issue_token(conn: sa.Connection, code_hash: str, now: int) -> str:
         token = secrets.token_urlsafe(32)
         conn.execute(
-            tokens_table.insert().values(
-                token_hash=_sha256(token),
-                code_hash=code_hash,
-                expires_at=now + TOKEN_TTL,
-                used_at=None,
-            )
+            _INSERT_TOKEN,
+            {
+                "token_hash": _sha256(token),
+                "code_hash": code_hash,
+                "expires_at": now + TOKEN_TTL,
+                "used_at": None,
+            },
         )
         return token
 
     def offer_for_token(self, token: str) -> Offer | None:
         """The offer an unused, unexpired access token was issued for, or ``None``."""
         now = int(time.time())
-        query = (
-            sa.select(offers_table.c.code_hash, offers_table.c.tenant_id, offers_table.c.claims)
-            .select_from(
-                tokens_table.join(
-                    offers_table, tokens_table.c.code_hash == offers_table.c.code_hash
-                )
-            )
-            .where(
-                tokens_table.c.token_hash == _sha256(token),
-                tokens_table.c.used_at.is_(None),
-                tokens_table.c.expires_at > now,
-            )
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_OFFER_FOR_TOKEN, {"token_hash": _sha256(token), "now": now}).first()
             if row is None:
                 return None
-            remaining = conn.execute(
-                sa.select(offer_items_table.c.configuration_id)
-                .where(
-                    offer_items_table.c.code_hash == row.code_hash,
-                    offer_items_table.c.issued_at.is_(None),
-                )
-                .order_by(offer_items_table.c.configuration_id)
-            ).scalars()
+            remaining = conn.execute(_UNISSUED_ITEM_IDS, {"code_hash": row.code_hash}).scalars()
             ids = tuple(str(cid) for cid in remaining)
         return Offer(
             code_hash=str(row.code_hash),
@@ -475,36 +508,12 @@ class IssuerStore:
             return
         with write_transaction(self._engine) as conn:
             conn.execute(
-                issued_table.insert(),
-                [
-                    {
-                        "anchor_hash": r.anchor_hash,
-                        "credential_hash": r.credential_hash,
-                        "credential_id": r.credential_id,
-                        "salt": r.salt,
-                        "tenant_id": r.tenant_id,
-                        "type_id": r.type_id,
-                        "format": r.format,
-                        "list_id": r.list_id,
-                        "idx": r.idx,
-                        "issued_at": r.issued_at,
-                        "ledger_index": r.ledger_index,
-                    }
-                    for r in batch
-                ],
+                _INSERT_ISSUED,
+                [{name: getattr(r, name) for name in Issued.__dataclass_fields__} for r in batch],
             )
             conn.execute(
-                status_entries_table.update()
-                .where(
-                    status_entries_table.c.list_id == sa.bindparam("b_list_id"),
-                    status_entries_table.c.idx == sa.bindparam("b_idx"),
-                    status_entries_table.c.credential_hash.is_(None),
-                )
-                .values(credential_hash=sa.bindparam("b_hash")),
-                [
-                    {"b_list_id": r.list_id, "b_idx": r.idx, "b_hash": r.credential_hash}
-                    for r in batch
-                ],
+                _BIND_STATUS,
+                [{"list": r.list_id, "entry": r.idx, "digest": r.credential_hash} for r in batch],
             )
 
     def issued(
@@ -571,13 +580,8 @@ class IssuerStore:
             ):
                 raise NonceRefused("the nonce was already used")
             issued = conn.execute(
-                offer_items_table.update()
-                .where(
-                    offer_items_table.c.code_hash == offer.code_hash,
-                    offer_items_table.c.configuration_id == configuration_id,
-                    offer_items_table.c.issued_at.is_(None),
-                )
-                .values(issued_at=now)
+                _ISSUE_ITEM,
+                {"offer": offer.code_hash, "configuration": configuration_id, "now": now},
             ).rowcount
             if issued != 1:
                 raise ConfigurationIssued(f"{configuration_id} was already issued")
@@ -733,11 +737,17 @@ def _insert_if_absent(conn: sa.Connection, table: sa.Table, values: dict[str, An
     ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (SQLite 3.35+, PostgreSQL 9.5+): a conflict
     neither raises nor aborts the transaction, so no savepoint is needed around it.
     """
-    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    # RETURNING tells whether the row went in (psycopg reports no rowcount for this insert).
-    key = next(iter(table.primary_key.columns))
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return conn.execute(statement).first() is not None
+    statement = _INSERTS_IF_ABSENT.get((conn.dialect.name, table.name))
+    if statement is None:
+        insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        # RETURNING tells whether the row went in (psycopg reports no rowcount here).
+        key = next(iter(table.primary_key.columns))
+        statement = insert(table).on_conflict_do_nothing().returning(key)
+        _INSERTS_IF_ABSENT[(conn.dialect.name, table.name)] = statement
+    return conn.execute(statement, values).first() is not None
+
+
+_INSERTS_IF_ABSENT: dict[tuple[str, str], Any] = {}
 
 
 def _b64url(data: bytes) -> str:
