@@ -744,9 +744,11 @@ def test_claims_are_erased_once_no_credential_can_come_of_them(tmp_path: Path) -
 
     # One configuration of 'issued' is still to come: nothing is erased yet.
     assert store.sweep(now) == (0, 0)
+    assert _claims_of(engine, issued) == claims
+    # Its last configuration erases its claims at once, without waiting for a sweep.
     store.begin_issuance(store.new_nonce(), offer, "identity.ldp_vc", list_id)
-    assert store.sweep(now) == (1, 0)
     assert _claims_of(engine, issued) == {}
+    assert store.sweep(now) == (0, 0)
     assert _claims_of(engine, live) == claims
 
     # The token of 'lapsed' expires with a configuration never requested.
@@ -786,4 +788,36 @@ def test_the_service_sweeps_at_most_once_per_interval(
     clock[0] += SWEEP_INTERVAL
     store.sweep_if_due()
     assert len(sweeps) == 2
+    ledger_store.close()
+
+
+def test_a_redemption_moves_the_offers_expiry_to_its_tokens(tmp_path: Path) -> None:
+    from vc_service.service._issuer_store import (
+        OFFER_TTL,
+        TOKEN_TTL,
+        TokenRefused,
+        _sha256,
+        offers_table,
+    )
+
+    store, ledger_store = _nonce_store(tmp_path, b"k" * 32)
+    code, tx = store.create_offer("identity.sd_jwt", {"a": 1})
+    wrong = "000000" if tx != "000000" else "111111"
+
+    def expiry() -> int:
+        with ledger_store.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(offers_table.c.expires_at).where(
+                        offers_table.c.code_hash == _sha256(code)
+                    )
+                ).scalar_one()
+            )
+
+    before = time.time()
+    with pytest.raises(TokenRefused):
+        store.redeem(code, wrong)
+    assert expiry() >= int(before) + OFFER_TTL  # a wrong code changes nothing but the count
+    store.redeem(code, tx)
+    assert int(before) + TOKEN_TTL <= expiry() <= int(time.time()) + TOKEN_TTL
     ledger_store.close()

@@ -344,10 +344,6 @@ def write_gate(engine: Engine) -> AbstractContextManager[None]:
     A caller that must also hold a lock of its own while it writes takes the gate first, so its
     lock is not held while it waits for another process's writer.
     """
-    return _gate(engine)
-
-
-def _gate(engine: Engine) -> AbstractContextManager[None]:
     registered = _GATES.get(engine)
     if registered is None:
         return nullcontext()
@@ -364,7 +360,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     because another connection wrote in between. PostgreSQL: a plain transaction.
     """
     with (
-        _gate(engine),
+        write_gate(engine),
         engine.connect().execution_options(ledger_append_lock=True) as conn,
         conn.begin(),
     ):
@@ -783,7 +779,7 @@ class LedgerStore:
         ``LOCK TABLE ledger_entries IN EXCLUSIVE MODE`` (readers are not blocked); either waits
         up to the busy timeout, then raises :class:`LedgerBusy`. The commit has returned, durably, before the block exits.
         """
-        with _gate(self._engine), self._writer() as writer:
+        with write_gate(self._engine), self._writer() as writer:
             yield writer
 
     @contextmanager
