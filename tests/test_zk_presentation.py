@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -429,7 +429,7 @@ def test_completeness_on_random_values(
 ) -> None:
     claims = {**CLAIMS, "height_cm": height, "birth_date": zp.days_to_date(day)}
     cred = _receive(holder, civil, claims)
-    op = ">=" if height >= bound else "<="
+    op: Literal[">=", "<="] = ">=" if height >= bound else "<="
     query = zp.CredentialQuery(
         "identity",
         CIVIL,

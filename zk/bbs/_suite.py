@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from .._errors import InvalidInput, VerificationError
 from ..curve import G1_SIZE, G2_SIZE, SCALAR_SIZE, Backend, ExpandMessage, R, default_backend
@@ -55,12 +55,70 @@ def _count(value: object, what: str) -> int:
     return value
 
 
+class _Proof(NamedTuple):
+    """A decoded BBS proof (§4.2.4.5): 3 points, 3 scalars, ``U`` responses, the challenge."""
+
+    abar: Any
+    bbar: Any
+    d: Any
+    e_hat: int
+    r1_hat: int
+    r3_hat: int
+    m_hats: list[int]
+    challenge: int
+
+
 def _i2osp8(value: int) -> bytes:
     return value.to_bytes(8, "big")
 
 
 def _scalar_octets(value: int) -> bytes:
     return value.to_bytes(SCALAR_SIZE, "big")
+
+
+class _GeneratorChain:
+    """§4.1.4.1 ``create_generators(count, api_id)`` for one ``api_id``, computed once and cached.
+
+    The draft defines the generators as a chain (each seed is derived from the previous one),
+    so asking for more generators only extends the cached prefix.
+    """
+
+    def __init__(self, suite: Ciphersuite, api_id: bytes) -> None:
+        self._suite = suite
+        self._seed_dst = api_id + b"SIG_GENERATOR_SEED_"
+        self._generator_dst = api_id + b"SIG_GENERATOR_DST_"
+        self._generator_seed = api_id + b"MESSAGE_GENERATOR_SEED"
+        self._lock = threading.Lock()
+        self._points: list[Any] = []
+        self._octets: list[bytes] = []
+        self._v: bytes | None = None
+
+    def points(self, count: int) -> list[Any]:
+        """At least the first ``count`` generators (a cached list: do not mutate it)."""
+        if len(self._points) >= count:
+            return self._points
+        with self._lock:
+            have = len(self._points)
+            if have < count:
+                suite = self._suite
+                v = self._v
+                if v is None:
+                    v = suite.expand_message(self._generator_seed, self._seed_dst, _EXPAND_LEN)
+                new, v = suite._next_generators(
+                    v, have, count - have, self._seed_dst, self._generator_dst
+                )
+                encode = suite.backend.g1_encode
+                # Publish the octets before the points: a reader that sees the points
+                # (lock-free fast path above) then always finds their encodings too.
+                self._octets = self._octets + [encode(p) for p in new]
+                self._points = self._points + new
+                self._v = v
+        return self._points
+
+    def octets(self, count: int) -> list[bytes]:
+        """The compressed encodings of at least the first ``count`` generators."""
+        self.points(count)
+        return self._octets
 
 
 class Ciphersuite:
@@ -88,9 +146,8 @@ class Ciphersuite:
         self._keygen_dst = self._api_id + b"KEYGEN_DST_"
         self._mock_dst = self._api_id + b"MOCK_RANDOM_SCALARS_DST_"
         self._lock = threading.Lock()
-        self._generators: list[Any] = []
-        self._generator_octets: list[bytes] = []
-        self._generator_v: bytes | None = None
+        self._chains: dict[bytes, _GeneratorChain] = {}
+        self._core_chain = self._chain(self._api_id)
         self._pk_cache: OrderedDict[bytes, Any] = OrderedDict()
         bk = self._backend
         # §7.2: P1 is the first generator of a create_generators run with its own seed.
@@ -192,31 +249,24 @@ class Ciphersuite:
             out.append(self._backend.hash_to_g1(v, generator_dst, self._expander))
         return out, v
 
+    def _chain(self, api_id: bytes) -> _GeneratorChain:
+        """The cached generator chain of ``create_generators(·, api_id)``."""
+        chain = self._chains.get(api_id)
+        if chain is None:
+            with self._lock:
+                chain = self._chains.get(api_id)
+                if chain is None:
+                    chain = _GeneratorChain(self, api_id)
+                    self._chains[api_id] = chain
+        return chain
+
     def _ensure_generators(self, count: int) -> list[Any]:
         """The first ``count`` generators ``(Q_1, H_1, ...)``, computed once and cached."""
-        if len(self._generators) >= count:
-            return self._generators
-        with self._lock:
-            have = len(self._generators)
-            if have < count:
-                seed_dst = self._api_id + b"SIG_GENERATOR_SEED_"
-                generator_dst = self._api_id + b"SIG_GENERATOR_DST_"
-                v = self._generator_v
-                if v is None:
-                    v = self.expand_message(
-                        self._api_id + b"MESSAGE_GENERATOR_SEED", seed_dst, _EXPAND_LEN
-                    )
-                new, v = self._next_generators(v, have, count - have, seed_dst, generator_dst)
-                encode = self._backend.g1_encode
-                self._generator_octets = self._generator_octets + [encode(p) for p in new]
-                self._generators = self._generators + new
-                self._generator_v = v
-        return self._generators
+        return self._core_chain.points(count)
 
     def create_generators(self, count: int) -> list[bytes]:
         """§4.1.4.1 ``create_generators(count, api_id)``: ``Q_1, H_1, ..., H_(count-1)``."""
-        self._ensure_generators(_count(count, "count"))
-        return self._generator_octets[:count]
+        return self._core_chain.octets(_count(count, "count"))[:count]
 
     @property
     def p1(self) -> bytes:
@@ -283,9 +333,19 @@ class Ciphersuite:
 
     def _domain(self, pk: bytes, count: int, header: bytes) -> int:
         """§4.1.5 ``calculate_domain`` for the generators ``Q_1, H_1..H_count``."""
-        gens = self._generator_octets
-        dom_octs = _i2osp8(count) + b"".join(gens[: count + 1]) + self._api_id
-        return self.hash_to_scalar(pk + dom_octs + _i2osp8(len(header)) + header, self._h2s_dst)
+        gens = self._core_chain.octets(count + 1)
+        return self._calculate_domain(pk, gens[: count + 1], header, self._api_id)
+
+    def _calculate_domain(
+        self, pk: bytes, generator_octets: Sequence[bytes], header: bytes, api_id: bytes
+    ) -> int:
+        """§4.1.5 ``calculate_domain`` for encoded generators ``(Q_1, H_1, ..., H_L)``.
+
+        ``domain = hash_to_scalar(PK || I2OSP(L, 8) || Q_1 || H_1 .. H_L || api_id ||
+        I2OSP(length(header), 8) || header, api_id || "H2S_")``.
+        """
+        dom_octs = _i2osp8(len(generator_octets) - 1) + b"".join(generator_octets) + api_id
+        return self.hash_to_scalar(pk + dom_octs + _i2osp8(len(header)) + header, api_id + b"H2S_")
 
     def _decode_signature(self, signature: bytes) -> tuple[Any, int]:
         """§4.2.4.2 ``octets_to_signature``."""
@@ -319,8 +379,14 @@ class Ciphersuite:
         points: Sequence[Any],
         domain: int,
         ph: bytes,
+        dst: bytes | None = None,
+        tail: bytes = b"",
     ) -> int:
-        """§4.1.6 ``ProofChallengeCalculate``."""
+        """§4.1.6 ``ProofChallengeCalculate``.
+
+        ``points`` are ``(Abar, Bbar, D, T1, T2)`` followed by any extension points (the
+        pseudonym interface adds its own); ``tail`` is appended after the presentation header.
+        """
         encode = self._backend.g1_encode
         parts = [_i2osp8(len(disclosed))]
         for index, scalar in disclosed:
@@ -330,7 +396,8 @@ class Ciphersuite:
         parts.append(_scalar_octets(domain))
         parts.append(_i2osp8(len(ph)))
         parts.append(ph)
-        return self.hash_to_scalar(b"".join(parts), self._h2s_dst)
+        parts.append(tail)
+        return self.hash_to_scalar(b"".join(parts), self._h2s_dst if dst is None else dst)
 
     # ------------------------------------------------------------------ Sign / Verify
 
@@ -369,12 +436,22 @@ class Ciphersuite:
         count = len(scalars)
         gens = self._ensure_generators(count + 1)
         domain = self._domain(bytes(pk), count, header)
-        # Faster form (July 2025 text, CoreVerify step 3): h(A, W) * h(A*e - B, BP2) == 1,
-        # with A*e - B = A*e - P1 - Q_1*domain - sum(H_i*msg_i) as one multi-scalar
-        # multiplication: no G2 multiplication on the verifier's side.
+        self._core_verify(w, a, e, gens[: count + 1], domain, scalars)
+
+    def _core_verify(
+        self, w: Any, a: Any, e: int, generators: Sequence[Any], domain: int, scalars: Sequence[int]
+    ) -> None:
+        """§3.6.2 ``CoreVerify`` for decoded inputs; ``generators`` is ``(Q_1, H_1, ..., H_L)``.
+
+        Faster form (July 2025 text, CoreVerify step 3): h(A, W) * h(A*e - B, BP2) == 1, with
+        A*e - B = A*e - P1 - Q_1*domain - sum(H_i*msg_i) as one multi-scalar multiplication:
+        no G2 multiplication on the verifier's side.
+        """
+        if len(generators) != len(scalars) + 1:
+            raise InvalidInput("one generator per message, plus Q_1, is needed")
         bk = self._backend
         lhs = bk.g1_msm(
-            [a, self._p1, *gens[: count + 1]],
+            [a, self._p1, *generators],
             [e, R - 1, (-domain) % R, *((-m) % R for m in scalars)],
         )
         if not bk.pairing_check([a, lhs], [w, self._bp2]):
@@ -407,23 +484,50 @@ class Ciphersuite:
         scalars = self.messages_to_scalars(messages)
         count = len(scalars)
         disclosed = self._check_indexes(disclosed_indexes, count)
-        disclosed_set = set(disclosed)
-        undisclosed = [j for j in range(count) if j not in disclosed_set]
-        u = len(undisclosed)
-        if unsafe_random_scalars is None:
-            rs = [secrets.randbelow(R - 1) + 1 for _ in range(5 + u)]
-        else:
-            rs = list(_sequence(unsafe_random_scalars, "unsafe_random_scalars"))
-            if len(rs) != 5 + u:
-                raise InvalidInput(f"expected {5 + u} random scalars")
-            if any(type(v) is not int or not 0 < v < R for v in rs):
-                raise InvalidInput("random scalars must be ints in [1, r - 1]")
-        r1, r2, e_t, r1_t, r3_t = rs[:5]
-        m_t = rs[5:]
+        rs = self._proof_random_scalars(count - len(disclosed), unsafe_random_scalars)
         gens = self._ensure_generators(count + 1)
         domain = self._domain(w_octets, count, header)
+        return self._core_proof_gen(a, e, gens[: count + 1], domain, scalars, disclosed, ph, rs)
+
+    def _proof_random_scalars(self, undisclosed: int, given: Sequence[int] | None) -> list[int]:
+        """§4.1.1 ``calculate_random_scalars(5 + U)``, or the caller's (test-only) scalars."""
+        if given is None:
+            return [secrets.randbelow(R - 1) + 1 for _ in range(5 + undisclosed)]
+        rs = list(_sequence(given, "unsafe_random_scalars"))
+        if len(rs) != 5 + undisclosed:
+            raise InvalidInput(f"expected {5 + undisclosed} random scalars")
+        if any(type(v) is not int or not 0 < v < R for v in rs):
+            raise InvalidInput("random scalars must be ints in [1, r - 1]")
+        return rs
+
+    def _core_proof_gen(
+        self,
+        a: Any,
+        e: int,
+        generators: Sequence[Any],
+        domain: int,
+        scalars: Sequence[int],
+        disclosed: Sequence[int],
+        ph: bytes,
+        rs: Sequence[int],
+        *,
+        dst: bytes | None = None,
+        extra_points: Sequence[Any] = (),
+        tail: bytes = b"",
+    ) -> bytes:
+        """§3.6.3 ``CoreProofGen`` (§3.7.1 ProofInit, §3.7.2 ProofFinalize) on scalars.
+
+        ``generators`` is ``(Q_1, H_1, ..., H_L)``; ``disclosed`` sorted valid indexes; ``rs``
+        the ``5 + U`` random scalars ``(r1, r2, e~, r1~, r3~, m~_j1, ..., m~_jU)``.
+        ``dst``/``extra_points``/``tail`` extend the challenge (pseudonym interface).
+        """
+        disclosed_set = set(disclosed)
+        count = len(scalars)
+        undisclosed = [j for j in range(count) if j not in disclosed_set]
+        r1, r2, e_t, r1_t, r3_t = rs[:5]
+        m_t = rs[5:]
         bk = self._backend
-        q1, hs = gens[0], gens[1 : count + 1]
+        q1, hs = generators[0], generators[1:]
         # §3.7.1 ProofInit, steps 2-5: D = B*r2 (B = P1 + Q_1*domain + sum H_i*msg_i folded
         # into one multi-scalar multiplication), Abar = A*(r1*r2), Bbar = D*r1 - Abar*e.
         d = bk.g1_msm([self._p1, q1, *hs], [r2, domain * r2 % R, *(m * r2 % R for m in scalars)])
@@ -432,7 +536,12 @@ class Ciphersuite:
         t1 = bk.g1_msm([abar, d], [e_t, r1_t])
         t2 = bk.g1_msm([d, *(hs[j] for j in undisclosed)], [r3_t, *m_t])
         c = self._challenge(
-            [(i, scalars[i]) for i in disclosed], (abar, bbar, d, t1, t2), domain, ph
+            [(i, scalars[i]) for i in disclosed],
+            (abar, bbar, d, t1, t2, *extra_points),
+            domain,
+            ph,
+            dst,
+            tail,
         )
         # §3.7.2 ProofFinalize
         r3 = pow(r2, -1, R)
@@ -468,57 +577,91 @@ class Ciphersuite:
         ph = _octets(presentation_header, "presentation_header")
         w_octets = _octets(pk, "public key")
         proof = _octets(proof, "proof")
-        # §4.2.4.5 octets_to_proof: length first, so no point is decoded for junk.
-        if len(proof) < _PROOF_FLOOR or (len(proof) - _PROOF_FLOOR) % SCALAR_SIZE:
-            raise InvalidInput("proof length is not 3 points and at least 4 scalars")
+        self._check_proof_length(proof)
         w = self._decode_pk(w_octets)
-        bk = self._backend
-        abar, bbar, d = (
-            bk.g1_decode(proof[i * G1_SIZE : (i + 1) * G1_SIZE], allow_identity=False)
-            for i in range(3)
-        )
-        offset = 3 * G1_SIZE
-        scalars_out = []
-        for start in range(offset, len(proof), SCALAR_SIZE):
-            s = int.from_bytes(proof[start : start + SCALAR_SIZE], "big")
-            if not 0 < s < R:
-                raise InvalidInput("proof scalar out of range")
-            scalars_out.append(s)
-        e_hat, r1_hat, r3_hat = scalars_out[:3]
-        commitments = scalars_out[3:-1]
-        cp = scalars_out[-1]
+        parsed = self._parse_proof(proof)
         # §3.7.3 ProofVerifyInit
-        u = len(commitments)
         disclosed_scalars = self.messages_to_scalars(disclosed_messages)
         r_count = len(disclosed_scalars)
-        count = r_count + u
+        count = r_count + len(parsed.m_hats)
         disclosed = self._check_indexes(disclosed_indexes, count)
         if len(disclosed) != r_count:
             raise InvalidInput("as many disclosed messages as disclosed indexes are needed")
         gens = self._ensure_generators(count + 1)
         domain = self._domain(w_octets, count, header)
-        q1, hs = gens[0], gens[1 : count + 1]
-        disclosed_set = set(disclosed)
+        self._core_proof_verify(
+            w,
+            parsed,
+            gens[: count + 1],
+            domain,
+            list(zip(disclosed, disclosed_scalars, strict=True)),
+            ph,
+        )
+
+    @staticmethod
+    def _check_proof_length(proof: bytes) -> None:
+        # §4.2.4.5 octets_to_proof: length first, so no point is decoded for junk.
+        if len(proof) < _PROOF_FLOOR or (len(proof) - _PROOF_FLOOR) % SCALAR_SIZE:
+            raise InvalidInput("proof length is not 3 points and at least 4 scalars")
+
+    def _parse_proof(self, proof: bytes) -> _Proof:
+        """§4.2.4.5 ``octets_to_proof`` (the length must already be checked)."""
+        bk = self._backend
+        abar, bbar, d = (
+            bk.g1_decode(proof[i * G1_SIZE : (i + 1) * G1_SIZE], allow_identity=False)
+            for i in range(3)
+        )
+        scalars_out = []
+        for start in range(3 * G1_SIZE, len(proof), SCALAR_SIZE):
+            s = int.from_bytes(proof[start : start + SCALAR_SIZE], "big")
+            if not 0 < s < R:
+                raise InvalidInput("proof scalar out of range")
+            scalars_out.append(s)
+        e_hat, r1_hat, r3_hat = scalars_out[:3]
+        return _Proof(abar, bbar, d, e_hat, r1_hat, r3_hat, scalars_out[3:-1], scalars_out[-1])
+
+    def _core_proof_verify(
+        self,
+        w: Any,
+        proof: _Proof,
+        generators: Sequence[Any],
+        domain: int,
+        disclosed: Sequence[tuple[int, int]],
+        ph: bytes,
+        *,
+        dst: bytes | None = None,
+        extra_points: Callable[[_Proof], Sequence[Any]] | None = None,
+        tail: bytes = b"",
+    ) -> None:
+        """§3.6.4 ``CoreProofVerify`` (§3.7.3 ProofVerifyInit) for a parsed proof.
+
+        ``generators`` is ``(Q_1, H_1, ..., H_L)`` with ``L = len(disclosed) + U``;
+        ``disclosed`` holds ``(index, scalar)`` pairs with sorted valid indexes.
+        ``extra_points`` computes extension points of the challenge from the proof.
+        """
+        count = len(generators) - 1
+        if count != len(disclosed) + len(proof.m_hats):
+            raise InvalidInput("the proof does not fit the number of messages")
+        bk = self._backend
+        q1, hs = generators[0], generators[1:]
+        disclosed_set = {i for i, _ in disclosed}
         undisclosed = [j for j in range(count) if j not in disclosed_set]
-        t1 = bk.g1_msm([bbar, abar, d], [cp, e_hat, r1_hat])
+        abar, bbar, d, cp = proof.abar, proof.bbar, proof.d, proof.challenge
+        t1 = bk.g1_msm([bbar, abar, d], [cp, proof.e_hat, proof.r1_hat])
         # T2 = Bv*cp + D*r3^ + sum H_j*m^_j with Bv = P1 + Q_1*domain + sum H_i*msg_i,
         # expanded into a single multi-scalar multiplication.
         t2 = bk.g1_msm(
-            [self._p1, q1, d, *(hs[i] for i in disclosed), *(hs[j] for j in undisclosed)],
+            [self._p1, q1, d, *(hs[i] for i, _ in disclosed), *(hs[j] for j in undisclosed)],
             [
                 cp,
                 domain * cp % R,
-                r3_hat,
-                *(m * cp % R for m in disclosed_scalars),
-                *commitments,
+                proof.r3_hat,
+                *(m * cp % R for _, m in disclosed),
+                *proof.m_hats,
             ],
         )
-        c = self._challenge(
-            list(zip(disclosed, disclosed_scalars, strict=True)),
-            (abar, bbar, d, t1, t2),
-            domain,
-            ph,
-        )
+        extra = extra_points(proof) if extra_points is not None else ()
+        c = self._challenge(disclosed, (abar, bbar, d, t1, t2, *extra), domain, ph, dst, tail)
         if c != cp:
             raise VerificationError("BBS proof does not verify: challenge mismatch")
         if not bk.pairing_check([abar, bbar], [w, self._neg_bp2]):

@@ -272,8 +272,14 @@ class Holder:
             if cred.scalars[_layout(ctype)[2]] != self._link:
                 raise InvalidInput("a credential is bound to another link secret")
             for pred in query.predicates:
-                if not pred.holds(ctype, cred.claims[pred.claim]):
+                value = cred.claims[pred.claim]
+                if not pred.holds(ctype, value):
                     raise UnsatisfiedPredicate(f"the claim does not satisfy {pred.describe()}")
+                if not pred.provable(ctype, value):
+                    raise UnsatisfiedPredicate(
+                        f"{pred.describe()} holds, but the difference exceeds the requested "
+                        f"{pred.bit_length(ctype)}-bit range: ask with more bits"
+                    )
             shown = {name: cred.claims[name] for name in query.disclose}
             state = _state_for(query, ctype, accumulators)
             if state is not None and state.epoch != cred.witness.epoch:
@@ -360,7 +366,7 @@ def _statement(
     predicates = []
     for pred in query.predicates:
         low, high = pred.bounds(ctype)
-        predicates.append((ctype.index(pred.claim), pred, low, high, pred.bits(ctype)))
+        predicates.append((ctype.index(pred.claim), pred, low, high, pred.bit_length(ctype)))
     accumulator = None
     if state is not None:
         accumulator = (

@@ -41,6 +41,8 @@ _MAX_NAME = 256
 _MAX_CLAIMS = 64
 _MAX_CREDENTIALS = 8
 _MAX_PREDICATES = 8
+_BITS = (8, 16, 32, 64)
+_DEFAULT_BITS: dict[str, int] = {"date": 16, "boolean": 8, "integer": 32, "string": 32}
 
 
 def _text(value: object, what: str, limit: int = _MAX_NAME) -> str:
@@ -198,13 +200,17 @@ class Predicate:
     """A statement about a hidden integer or date claim (§5.4).
 
     ``bound`` (and ``upper`` for ``between``, inclusive both ends) are values of the claim's
-    kind: integers, or ``YYYY-MM-DD`` strings for dates.
+    kind: integers, or ``YYYY-MM-DD`` strings for dates. ``bits`` is the range proof's length
+    ``n`` (§5.4): the difference between the claim and a bound must be below ``2^n`` for the
+    holder to be able to prove the predicate. By default 16 for dates (any two dates less than
+    179 years apart), 8 for booleans and 32 for integers; a request may ask for 64.
     """
 
     claim: str
     op: PredicateOp
     bound: int | str
     upper: int | str | None = None
+    bits: int | None = None
 
     def __post_init__(self) -> None:
         _text(self.claim, "a predicate's claim")
@@ -212,6 +218,8 @@ class Predicate:
             raise InvalidInput(f"predicate op must be one of {', '.join(_OPS)}, not {self.op!r}")
         if (self.op == "between") != (self.upper is not None):
             raise InvalidInput("'between' takes an upper bound, the other ops none")
+        if self.bits is not None and self.bits not in _BITS:
+            raise InvalidInput(f"bits must be one of {', '.join(map(str, _BITS))}")
 
     def bounds(self, ctype: CredentialType) -> tuple[int, int | None]:
         """The bounds as signed integers of the claim's kind."""
@@ -235,9 +243,25 @@ class Predicate:
         assert high is not None  # noqa: S101 - checked in __post_init__
         return low <= v <= high
 
-    def bits(self, ctype: CredentialType) -> int:
-        """The range-proof bit length: 32 for dates and booleans, 64 for integers."""
-        return 64 if ctype.kind(self.claim) == "integer" else 32
+    def bit_length(self, ctype: CredentialType) -> int:
+        """The range proof's bit length (``bits``, or the default of the claim's kind)."""
+        if self.bits is not None:
+            return self.bits
+        return _DEFAULT_BITS[ctype.kind(self.claim)]
+
+    def provable(self, ctype: CredentialType, value: object) -> bool:
+        """Whether every range of the predicate fits in :meth:`bit_length` bits for ``value``
+        (a true predicate on values too far apart for the requested length is not provable)."""
+        if self.op == "!=":
+            return True
+        v = comparable_value(ctype.kind(self.claim), value)
+        low, high = self.bounds(ctype)
+        limit = 1 << self.bit_length(ctype)
+        gaps = {">=": [v - low], "<=": [low - v]}.get(self.op)
+        if gaps is None:
+            assert high is not None  # noqa: S101 - checked in __post_init__
+            gaps = [v - low, high - v]
+        return all(0 <= gap < limit for gap in gaps)
 
     def describe(self) -> str:
         """Human text: ``birth_date <= 2008-12-06``."""
