@@ -17,7 +17,8 @@ from zk import presentation as zp
 from zk.accumulator import Revoked, StaleWitness
 from zk.curve import R, default_backend
 from zk.presentation._api import _state_for, _statement
-from zk.presentation._compose import parse
+from zk.presentation._compose import IPA_FLOOR, parse
+from zk.range._bulletproofs import _ipa_shape
 
 CIVIL = "did:chancery:civil-registry"
 EDU = "did:chancery:education"
@@ -124,19 +125,21 @@ def _tamper_cases(
     state = _state_for(query, IDENTITY, {"civil-2026": civil.state()})
     shown = presentation.disclosed[0]
     statement = _statement(request, query, civil.public, shown, state, bk)
-    _, _, _, spans = parse([statement], presentation.proof, bk)
+    _, _, spans = parse([statement], presentation.proof, bk)
     base = len(data) - len(presentation.proof)
     other_point = bk.g1_encode(bk.g1_mul(bk.g1_generator(), secrets.randbelow(R - 1) + 1))
     cases = []
     for name, offset, size in spans:
         pieces = [(offset, size)]
-        if name == "range-proof":
-            # A, S, T1, T2, then tau_x, mu, t_hat, then L_i/R_i, then a, b.
-            rounds = (size - 4 * 48 - 5 * 32) // 96
+        if name.startswith("range-proof:"):
+            # A, S, T1, T2, then tau_x, mu, t_hat, then L_i/R_i, then the vectors a and b.
+            _, m, bits = name.split(":")
+            rounds, final = _ipa_shape(int(m), int(bits), IPA_FLOOR)
             pieces = [(offset + 48 * i, 48) for i in range(4)]
             pieces += [(offset + 192 + 32 * i, 32) for i in range(3)]
             pieces += [(offset + 288 + 48 * i, 48) for i in range(2 * rounds)]
-            pieces += [(offset + 288 + 96 * rounds + 32 * i, 32) for i in range(2)]
+            pieces += [(offset + 288 + 96 * rounds + 32 * i, 32) for i in range(2 * final)]
+            assert pieces[-1][0] + 32 == offset + size
         for start, length in pieces:
             if length == 48:
                 replacement = other_point
@@ -304,6 +307,22 @@ def test_predicates_true_prove_false_refused(
     zp.verify_presentation(presentation, request, [civil.public])
 
 
+def test_a_true_predicate_beyond_the_requested_range_is_refused(
+    holder: zp.Holder, civil: zp.Issuer, credential: zp.HeldCredential
+) -> None:
+    far = zp.Predicate("height_cm", "<=", 2**40)  # true, but 2^40 - 170 needs more than 32 bits
+    request = zp.PresentationRequest(
+        secrets.token_bytes(16), "rp", (zp.CredentialQuery("identity", CIVIL, predicates=(far,)),)
+    )
+    with pytest.raises(zp.UnsatisfiedPredicate, match="32-bit"):
+        holder.present(request, [credential])
+    wide = replace(far, bits=64)
+    request = replace(
+        request, credentials=(zp.CredentialQuery("identity", CIVIL, predicates=(wide,)),)
+    )
+    zp.verify_presentation(holder.present(request, [credential]), request, [civil.public])
+
+
 def test_forged_predicate_never_verifies(
     holder: zp.Holder, civil: zp.Issuer, credential: zp.HeldCredential
 ) -> None:
@@ -375,7 +394,7 @@ def test_two_presentations_share_only_public_bytes(
     bk = default_backend()
     state = _state_for(request.credentials[0], IDENTITY, states)
     statement = _statement(request, request.credentials[0], civil.public, a.disclosed[0], state, bk)
-    _, _, _, spans = parse([statement], a.proof, bk)
+    _, _, spans = parse([statement], a.proof, bk)
     for name, offset, size in spans:
         assert a.proof[offset : offset + size] != b.proof[offset : offset + size], name
     # And no 8-byte window of one proof appears in the other.
@@ -435,7 +454,7 @@ def test_completeness_on_random_values(
         CIVIL,
         disclose=("nationality",),
         predicates=(
-            zp.Predicate("height_cm", op, bound),
+            zp.Predicate("height_cm", op, bound, bits=64),
             zp.Predicate(
                 "birth_date", "between", zp.days_to_date(day - 1), zp.days_to_date(day + 3)
             ),

@@ -6,6 +6,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -54,8 +55,36 @@ def _layout(ctype: CredentialType) -> tuple[int, int, int, int]:
     return n, n + 1, n + 2, n + 3
 
 
-def _generators(ctype: CredentialType) -> bbs.BlindGenerators:
-    return NYM.generators(len(ctype.claims) + 1, 1, 1)
+@lru_cache(maxsize=256)
+def _generators(claims: int) -> bbs.BlindGenerators:
+    return NYM.generators(claims + 1, 1, 1)
+
+
+# Verifiers check many presentations against few keys, states and scopes: their decodings,
+# headers and domains are kept (bounded caches; every value is public).
+@lru_cache(maxsize=1024)
+def _g2(data: bytes) -> Any:
+    return default_backend().g2_decode(data)
+
+
+@lru_cache(maxsize=1024)
+def _g1(data: bytes) -> Any:
+    return default_backend().g1_decode(data)
+
+
+@lru_cache(maxsize=1024)
+def _header(ctype: CredentialType) -> bytes:
+    return ctype.header()
+
+
+@lru_cache(maxsize=1024)
+def _domain(public_key: bytes, header: bytes, claims: int) -> int:
+    return NYM.domain(public_key, header, claims + 1, 1, 1)
+
+
+@lru_cache(maxsize=1024)
+def _scope_base(scope: str) -> Any:
+    return NYM.pseudonym_base(scope.encode())[0]
 
 
 # ------------------------------------------------------------------------------ issuer
@@ -329,7 +358,7 @@ def _signature_parts(signature: bytes, bk: Backend[Any, Any]) -> tuple[Any, int]
 def _nym_base(request: PresentationRequest) -> Any | None:
     if request.scope is None:
         return None
-    return NYM.pseudonym_base(request.scope.encode())[0]
+    return _scope_base(request.scope)
 
 
 def _state_for(
@@ -358,10 +387,10 @@ def _statement(
     ctype = issuer.ctype
     if set(shown) != set(query.disclose):
         raise InvalidInput("the disclosed claims are not exactly the requested ones")
-    gens = _generators(ctype)
+    gens = _generators(len(ctype.claims))
     handle, _blind, link, nym = _layout(ctype)
-    header = ctype.header()
-    domain = NYM.domain(issuer.public_key, header, len(ctype.claims) + 1, 1, 1)
+    header = _header(ctype)
+    domain = _domain(issuer.public_key, header, len(ctype.claims))
     disclosed = {ctype.index(name): ctype.encode(name, value) for name, value in shown.items()}
     predicates = []
     for pred in query.predicates:
@@ -370,9 +399,9 @@ def _statement(
     accumulator = None
     if state is not None:
         accumulator = (
-            decode_public_key(issuer.accumulator_key),
+            _g2(issuer.accumulator_key),
             state.epoch,
-            bk.g1_decode(state.value),
+            _g1(state.value),
             state.value,
             issuer.accumulator_key,
         )
@@ -380,7 +409,7 @@ def _statement(
         query=query,
         header=header,
         public_key=issuer.public_key,
-        w=bk.g2_decode(issuer.public_key),
+        w=_g2(issuer.public_key),
         p1=gens.p1,
         q1=gens.q1,
         domain=domain,

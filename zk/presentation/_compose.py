@@ -33,6 +33,9 @@ MAGIC = b"CZP1"
 _VERSION = 1
 _OPS = {">=": 1, "<=": 2, "between": 3, "!=": 4}
 _WEIGHT_BITS = 128
+#: The Bulletproofs' inner-product argument folds its vectors down to this length and then
+#: sends them (§5.4): for a 16-bit predicate the vectors go whole, as in §4.1 of the paper.
+IPA_FLOOR = 16
 
 
 def _rand() -> int:
@@ -283,15 +286,19 @@ def prove(
                 backend=bk,
                 gens=gens,
                 commitments=mv.commitments[k],
+                ipa_floor=IPA_FLOOR,
             )
             proofs.append(proof.to_bytes())
         range_proofs.append(proofs)
     c = t.challenge_scalar(b"c")
+    # §8: per credential its first moves (transcript order), its range proofs, its responses;
+    # then the link secret's response. The challenge is not sent: the verifier draws it.
     out: list[bytes] = []
     link_response = (link_t + c * witnesses[0].scalars[statements[0].link_index]) % R
     for s, w, mv, proofs in zip(statements, witnesses, moves, range_proofs, strict=True):
         m = list(w.scalars)
-        out += [bk.g1_encode(mv.abar), bk.g1_encode(mv.bbar), bk.g1_encode(mv.d)]
+        out += [bk.g1_encode(point) for point in mv.points]
+        out += proofs
         out += [
             _s((mv.e_t + w.e * c) % R),
             _s((mv.r1_t - mv.r1 * c) % R),
@@ -300,10 +307,7 @@ def prove(
         for i in s.hidden:
             if i != s.link_index:
                 out.append(_s((mv.tildes[i] + m[i] * c) % R))
-        if mv.nym is not None:
-            out.append(bk.g1_encode(mv.nym))
         for k in range(len(s.predicates)):
-            out += [bk.g1_encode(p) for p in mv.commitments[k]]
             signs = _gamma_signs(s.predicates[k][1])
             out += [
                 _s((gt + sign * g * c) % R)
@@ -313,11 +317,10 @@ def prove(
             if inv is not None:
                 wv, tv, wt, tt = inv
                 out += [_s((wt + wv * c) % R), _s((tt + tv * c) % R)]
-            out.append(proofs[k])
         if mv.acc is not None:
-            c_prime, c_bar, rho, rho_t = mv.acc
-            out += [bk.g1_encode(c_prime), bk.g1_encode(c_bar), _s((rho_t + rho * c) % R)]
-    out += [_s(link_response), _s(c)]
+            _, _, rho, rho_t = mv.acc
+            out.append(_s((rho_t + rho * c) % R))
+    out.append(_s(link_response))
     return b"".join(out)
 
 
@@ -366,24 +369,33 @@ class _Reader:
 
 @dataclass
 class _Parsed:
+    """One credential's part of a proof, decoded."""
+
+    points: list[Any]  # the first moves, in transcript order
     abar: Any
     bbar: Any
     d: Any
+    t1: Any
+    t2: Any
+    nym: Any | None
+    ut: Any | None
+    commitments: list[list[Any]]
+    links: list[list[Any]]  # T_V per committed value
+    inverse_commitments: list[Any | None]  # T_ne for '!='
+    range_proofs: list[zrange.RangeProof | None]
+    acc: tuple[Any, Any, Any] | None  # C', Cbar, T_acc
     e_hat: int
     r1_hat: int
     r3_hat: int
     responses: dict[int, int]
-    nym: Any | None
-    commitments: list[list[Any]]
     gamma_hats: list[list[int]]
     inverse_hats: list[tuple[int, int] | None]
-    range_proofs: list[zrange.RangeProof | None]
-    acc: tuple[Any, Any, int] | None
+    rho_hat: int | None
 
 
 @dataclass(frozen=True)
 class Verified:
-    """What a verified presentation shows: disclosed scalars per credential and the pseudonym."""
+    """What a verified presentation shows: the pseudonym (if asked) and the proof's size."""
 
     pseudonym: bytes | None
     size: int
@@ -391,7 +403,7 @@ class Verified:
 
 def parse(
     statements: Sequence[CredentialStatement], presentation: bytes, bk: Backend[Any, Any]
-) -> tuple[list[_Parsed], int, int, list[tuple[str, int, int]]]:
+) -> tuple[list[_Parsed], int, list[tuple[str, int, int]]]:
     """Decode every field of a proof (``InvalidInput`` on any defect) and record the span
     ``(name, offset, size)`` of each; lengths follow from the statements alone (§8)."""
     if not isinstance(presentation, bytes):
@@ -400,52 +412,103 @@ def parse(
     parsed: list[_Parsed] = []
     for s in statements:
         abar, bbar, d = reader.point("Abar"), reader.point("Bbar"), reader.point("D")
-        e_hat, r1_hat, r3_hat = reader.scalar("e^"), reader.scalar("r1^"), reader.scalar("r3^")
-        responses = {i: reader.scalar(f"m^{i}") for i in s.hidden if i != s.link_index}
-        nym = reader.point("pseudonym") if s.query.pseudonym else None
+        t1, t2 = reader.point("T1"), reader.point("T2")
+        points = [abar, bbar, d, t1, t2]
+        nym = ut = None
+        if s.query.pseudonym:
+            nym, ut = reader.point("pseudonym"), reader.point("Ut")
+            points += [nym, ut]
         commitments: list[list[Any]] = []
-        gamma_hats: list[list[int]] = []
-        inverse_hats: list[tuple[int, int] | None] = []
-        proofs: list[zrange.RangeProof | None] = []
-        for _index, pred, _low, _high, bits in s.predicates:
+        links: list[list[Any]] = []
+        inverse_commitments: list[Any | None] = []
+        for _index, pred, _low, _high, _bits in s.predicates:
             count = 2 if pred.op == "between" else 1
             commitments.append([reader.point("commitment") for _ in range(count)])
-            gamma_hats.append([reader.scalar("gamma^") for _ in range(count)])
+            links.append([reader.point("T_V") for _ in range(count)])
+            points += commitments[-1] + links[-1]
+            inverse_commitments.append(reader.point("T_ne") if pred.op == "!=" else None)
             if pred.op == "!=":
-                inverse_hats.append((reader.scalar("w^"), reader.scalar("t^")))
-                proofs.append(None)
-            else:
-                inverse_hats.append(None)
-                size = zrange.proof_size(count, bits)
-                proofs.append(
-                    zrange.RangeProof.from_bytes(reader.take(size), count, bits, backend=bk)
-                )
+                points.append(inverse_commitments[-1])
         acc = None
         if s.accumulator is not None:
-            acc = (reader.point("C'"), reader.point("Cbar"), reader.scalar("rho^"))
+            acc = (reader.point("C'"), reader.point("Cbar"), reader.point("T_acc"))
+            points += list(acc)
+        proofs: list[zrange.RangeProof | None] = []
+        for _index, pred, _low, _high, bits in s.predicates:
+            if pred.op == "!=":
+                proofs.append(None)
+                continue
+            count = 2 if pred.op == "between" else 1
+            size = zrange.proof_size(count, bits, ipa_floor=IPA_FLOOR)
+            chunk = reader.take(size, f"range-proof:{count}:{bits}")
+            proofs.append(
+                zrange.RangeProof.from_bytes(chunk, count, bits, backend=bk, ipa_floor=IPA_FLOOR)
+            )
+        e_hat, r1_hat, r3_hat = reader.scalar("e^"), reader.scalar("r1^"), reader.scalar("r3^")
+        responses = {i: reader.scalar(f"m^{i}") for i in s.hidden if i != s.link_index}
+        gamma_hats: list[list[int]] = []
+        inverse_hats: list[tuple[int, int] | None] = []
+        for k, (_index, pred, _low, _high, _bits) in enumerate(s.predicates):
+            gamma_hats.append([reader.scalar("gamma^") for _ in commitments[k]])
+            inverse_hats.append(
+                (reader.scalar("w^"), reader.scalar("t^")) if pred.op == "!=" else None
+            )
+        rho_hat = reader.scalar("rho^") if acc is not None else None
         parsed.append(
             _Parsed(
+                points,
                 abar,
                 bbar,
                 d,
+                t1,
+                t2,
+                nym,
+                ut,
+                commitments,
+                links,
+                inverse_commitments,
+                proofs,
+                acc,
                 e_hat,
                 r1_hat,
                 r3_hat,
                 responses,
-                nym,
-                commitments,
                 gamma_hats,
                 inverse_hats,
-                proofs,
-                acc,
+                rho_hat,
             )
         )
     link_hat = reader.scalar("link^")
-    c = reader.scalar("c")
     reader.end()
-    if c == 0:
-        raise InvalidInput("the presentation's challenge is zero")
-    return parsed, link_hat, c, reader.spans
+    return parsed, link_hat, reader.spans
+
+
+class _Terms:
+    """The terms of the one multi-scalar multiplication of §6, a point's scalars summed."""
+
+    def __init__(self) -> None:
+        self.points: list[Any] = []
+        self.scalars: list[int] = []
+        self._index: dict[int, int] = {}
+
+    def add(self, point: Any, scalar: int) -> None:
+        key = id(point)
+        at = self._index.get(key)
+        if at is None:
+            self._index[key] = len(self.points)
+            self.points.append(point)
+            self.scalars.append(scalar % R)
+        else:
+            self.scalars[at] = (self.scalars[at] + scalar) % R
+
+    def relation(self, weight: int, terms: Sequence[tuple[Any, int]]) -> None:
+        """Add ``weight * sum(scalar * point)``: a relation that must be the identity."""
+        for point, scalar in terms:
+            self.add(point, weight * scalar)
+
+
+def _weight() -> int:
+    return secrets.randbits(_WEIGHT_BITS) | 1
 
 
 def verify(
@@ -460,103 +523,103 @@ def verify(
 ) -> Verified:
     """Check ``presentation`` against ``statements`` (§6); ``VerificationError`` if it fails.
 
-    Every field is parsed (``InvalidInput`` for a malformed one) before any check.
+    Every field is parsed (``InvalidInput`` for a malformed one) before any check. The
+    challenge is drawn from the rebuilt transcript; every Schnorr relation, every Bulletproof
+    equation and both pairing equations of each credential are then checked together: one
+    multi-scalar multiplication and one multi-pairing, each relation under its own random
+    128-bit weight.
     """
     bk = backend
-    parsed, link_hat, c, _ = parse(statements, presentation, bk)
-
+    parsed, link_hat, _ = parse(statements, presentation, bk)
     t = Transcript(PROTOCOL)
     _absorb_statement(t, request, statements, bk)
-    for s, p in zip(statements, parsed, strict=True):
-        hats = dict(p.responses)
-        hats[s.link_index] = link_hat
-        t1 = bk.g1_msm([p.bbar, p.abar, p.d], [c, p.e_hat, p.r1_hat])
-        disclosed = sorted(s.disclosed)
-        hidden = s.hidden
-        t2 = bk.g1_msm(
-            [
-                s.p1,
-                s.q1,
-                p.d,
-                *(s.generators[i] for i in disclosed),
-                *(s.generators[i] for i in hidden),
-            ],
-            [
-                c,
-                s.domain * c % R,
-                p.r3_hat,
-                *(s.disclosed[i] * c % R for i in disclosed),
-                *(hats[i] for i in hidden),
-            ],
-        )
-        points = [p.abar, p.bbar, p.d, t1, t2]
-        if p.nym is not None:
-            assert nym_base is not None  # noqa: S101 - the API passes it with a scope
-            ut = bk.g1_msm([nym_base, p.nym], [hats[s.nym_index], (-c) % R])
-            points += [p.nym, ut]
-        for k, (index, pred, low, high, _bits) in enumerate(s.predicates):
-            cs = p.commitments[k]
-            points += cs
-            m_hat = hats.get(index)
-            if m_hat is None:  # pragma: no cover - a predicate's claim is never disclosed
-                raise InvalidInput("a predicate's claim is disclosed")
-            targets = _link_targets(pred, cs, low, high, gens, bk)
-            for target, g_hat in zip(targets, p.gamma_hats[k], strict=True):
-                # T = m^·G + γ^·H − c·target, target = m·G ± γ·H.
-                points.append(bk.g1_msm([gens.g, gens.h, target], [m_hat, g_hat, (-c) % R]))
-            inv = p.inverse_hats[k]
-            if inv is not None:
-                w_hat, t_hat = inv
-                points.append(bk.g1_msm([cs[0], gens.h, gens.g], [w_hat, t_hat, (-c) % R]))
-        if p.acc is not None:
-            assert s.accumulator is not None  # noqa: S101 - parsed only when asked
-            c_prime, c_bar, rho_hat = p.acc
-            _, _, v_acc, _, _ = s.accumulator
-            t_acc = bk.g1_msm(
-                [v_acc, c_prime, c_bar], [rho_hat, (-hats[s.handle_index]) % R, (-c) % R]
-            )
-            points += [c_prime, c_bar, t_acc]
-        for point in points:
+    for p in parsed:
+        for point in p.points:
             t.append(b"point", bk.g1_encode(point))
-    bp_points: list[Any] = []
-    bp_scalars: list[int] = []
+    terms = _Terms()
     for s, p in zip(statements, parsed, strict=True):
         for k, (_, _pred, _, _, bits) in enumerate(s.predicates):
             proof = p.range_proofs[k]
             if proof is None:
                 continue
             pts, scs = zrange.verification_terms(
-                t, p.commitments[k], proof, bits, gens=gens, backend=bk
+                t, p.commitments[k], proof, bits, gens=gens, backend=bk, ipa_floor=IPA_FLOOR
             )
-            weight = secrets.randbits(_WEIGHT_BITS) | 1
-            bp_points += pts
-            bp_scalars += [x * weight % R for x in scs]
-    if t.challenge_scalar(b"c") != c:
-        raise VerificationError("the presentation does not verify: challenge mismatch")
-    # §6: one multi-pairing. Every e(Ā, W) = e(B̄, P̃) and e(C', Q̃) = e(C̄, P̃), and the
-    # Bulletproofs' MSM folded into the P̃ argument, each with an independent random weight.
+            weight = _weight()
+            for point, scalar in zip(pts, scs, strict=True):
+                terms.add(point, weight * scalar)
+    c = t.challenge_scalar(b"c")
+    neg_c = R - c
     g1s: list[Any] = []
     g2s: list[Any] = []
-    p2_points = list(bp_points)
-    p2_scalars = list(bp_scalars)
-    for s, p in zip(statements, parsed, strict=True):
-        weight = secrets.randbits(_WEIGHT_BITS) | 1
-        g1s.append(bk.g1_mul(p.abar, weight))
+    for number, (s, p) in enumerate(zip(statements, parsed, strict=True)):
+        hats = dict(p.responses)
+        hats[s.link_index] = link_hat
+        # §5.1: T1 = c·B̄ + ê·Ā + r̂1·D and T2 = c·(P1 + Q1·domain + Σ H_i m_i) + r̂3·D + Σ m̂_j H_j.
+        terms.relation(_weight(), [(p.bbar, c), (p.abar, p.e_hat), (p.d, p.r1_hat), (p.t1, R - 1)])
+        t2_terms = [(s.p1, c), (s.q1, s.domain * c), (p.d, p.r3_hat), (p.t2, R - 1)]
+        t2_terms += [(s.generators[i], v * c) for i, v in s.disclosed.items()]
+        t2_terms += [(s.generators[i], hats[i]) for i in s.hidden]
+        terms.relation(_weight(), t2_terms)
+        if p.nym is not None:
+            # §5.3: U_t = n̂·OP − c·nym.
+            terms.relation(
+                _weight(), [(nym_base, hats[s.nym_index]), (p.nym, neg_c), (p.ut, R - 1)]
+            )
+        for k, (index, pred, low, high, _bits) in enumerate(s.predicates):
+            m_hat = hats[index]
+            for v_point, t_v, g_hat, (sign, bound) in zip(
+                p.commitments[k],
+                p.links[k],
+                p.gamma_hats[k],
+                _link_shapes(pred, low, high),
+                strict=True,
+            ):
+                # §5.4: T_V = m̂·G + γ̂·H − c·target, target = sign·V + bound·G.
+                terms.relation(
+                    _weight(),
+                    [
+                        (gens.g, m_hat - c * bound),
+                        (gens.h, g_hat),
+                        (v_point, neg_c * sign),
+                        (t_v, R - 1),
+                    ],
+                )
+            inv_hats, t_ne = p.inverse_hats[k], p.inverse_commitments[k]
+            if inv_hats is not None and t_ne is not None:
+                w_hat, t_hat = inv_hats
+                terms.relation(
+                    _weight(),
+                    [(p.commitments[k][0], w_hat), (gens.h, t_hat), (gens.g, neg_c), (t_ne, R - 1)],
+                )
+        # e(Ā, W) = e(B̄, P̃): the first credential's with weight 1, the others weighted.
+        weight = 1 if number == 0 else _weight()
+        g1s.append(p.abar if weight == 1 else bk.g1_mul(p.abar, weight))
         g2s.append(s.w)
-        p2_points.append(p.bbar)
-        p2_scalars.append(weight)
-        if p.acc is not None:
-            assert s.accumulator is not None  # noqa: S101
-            c_prime, c_bar, _ = p.acc
-            weight = secrets.randbits(_WEIGHT_BITS) | 1
+        terms.add(p.bbar, weight)
+        if p.acc is not None and s.accumulator is not None and p.rho_hat is not None:
+            c_prime, c_bar, t_acc = p.acc
+            q_tilde, _, v_acc, _, _ = s.accumulator
+            # §5.5: T_acc = ρ̂·V − ŷ·C' − c·C̄, and e(C', Q̃) = e(C̄, P̃).
+            terms.relation(
+                _weight(),
+                [
+                    (v_acc, p.rho_hat),
+                    (c_prime, R - hats[s.handle_index]),
+                    (c_bar, neg_c),
+                    (t_acc, R - 1),
+                ],
+            )
+            weight = _weight()
             g1s.append(bk.g1_mul(c_prime, weight))
-            g2s.append(s.accumulator[0])
-            p2_points.append(c_bar)
-            p2_scalars.append(weight)
-    g1s.append(bk.g1_msm(p2_points, p2_scalars))
+            g2s.append(q_tilde)
+            terms.add(c_bar, weight)
+    # The P̃ argument carries B̄ and C̄ of the pairing equations plus every relation, which is
+    # the identity when the proof is valid (§6).
+    g1s.append(bk.g1_msm(terms.points, terms.scalars))
     g2s.append(neg_p2)
     if not bk.pairing_check(g1s, g2s):
-        raise VerificationError("the presentation does not verify: pairing check failed")
+        raise VerificationError("the presentation does not verify")
     nym_bytes = None
     for p in parsed:
         if p.nym is not None:
@@ -564,21 +627,11 @@ def verify(
     return Verified(nym_bytes, len(presentation))
 
 
-def _link_targets(
-    pred: Predicate,
-    cs: Sequence[Any],
-    low: int,
-    high: int | None,
-    gens: zrange.BulletproofGens,
-    bk: Backend[Any, Any],
-) -> list[Any]:
-    """``m·G ± γ·H`` of each commitment's linking relation, from public values (§5.4)."""
+def _link_shapes(pred: Predicate, low: int, high: int | None) -> list[tuple[int, int]]:
+    """``(sign, bound)`` of each commitment's linking target ``sign·V + bound·G`` (§5.4)."""
     if pred.op in (">=", "!="):
-        return [bk.g1_msm([cs[0], gens.g], [1, low % R])]
+        return [(1, low)]
     if pred.op == "<=":
-        return [bk.g1_msm([gens.g, cs[0]], [low % R, R - 1])]
+        return [(-1, low)]
     assert high is not None  # noqa: S101 - validated by Predicate
-    return [
-        bk.g1_msm([cs[0], gens.g], [1, low % R]),
-        bk.g1_msm([gens.g, cs[1]], [high % R, R - 1]),
-    ]
+    return [(1, low), (-1, high)]

@@ -63,8 +63,10 @@ MAX_AGGREGATION = 8
 _DOM_SEP = b"CHANCERY-ZK-V1_BULLETPROOFS_RANGE_PROOF"
 _RNG_DST = b"CHANCERY-ZK-V1_BULLETPROOFS_PROVER_RNG_"
 _AGGREGATIONS = (1, 2, 4, 8)
+#: Vector lengths at which the inner-product argument may stop folding (§4.2 with its last
+#: rounds replaced by sending the vectors, which stay zero-knowledge: §4.1 sends them whole).
+_FLOORS = (1, 2, 4, 8, 16, 32, 64)
 _N_POINTS = 4  # A, S, T1, T2
-_N_SCALARS = 5  # tau_x, mu, t_hat, a, b
 _MATERIALISE_EVERY = 3  # rounds of the inner-product argument between two materialisations
 
 _DEFAULT_GENS: weakref.WeakKeyDictionary[Any, BulletproofGens] = weakref.WeakKeyDictionary()
@@ -82,11 +84,21 @@ def default_gens(backend: Backend[Any, Any] | None = None) -> BulletproofGens:
         return gens
 
 
-def proof_size(m: int, n_bits: int) -> int:
+def proof_size(m: int, n_bits: int, *, ipa_floor: int = 1) -> int:
     """The length in bytes of an encoded proof for ``m`` values of ``n_bits`` bits."""
+    rounds, final = _ipa_shape(m, n_bits, ipa_floor)
+    return (_N_POINTS + 2 * rounds) * G1_SIZE + (3 + 2 * final) * SCALAR_SIZE
+
+
+def _ipa_shape(m: int, n_bits: int, ipa_floor: int) -> tuple[int, int]:
+    """``(rounds, final length)`` of the inner-product argument for ``n*m`` bits that stops
+    folding once the vectors are ``ipa_floor`` long (1: the full logarithmic argument)."""
     _check_shape(m, n_bits)
-    rounds = (n_bits * m).bit_length() - 1
-    return (_N_POINTS + 2 * rounds) * G1_SIZE + _N_SCALARS * SCALAR_SIZE
+    if type(ipa_floor) is not int or ipa_floor not in _FLOORS:
+        raise InvalidInput(f"ipa_floor must be one of {_FLOORS}")
+    total = n_bits * m
+    final = min(total, ipa_floor)
+    return total.bit_length() - final.bit_length(), final
 
 
 def _check_shape(m: object, n_bits: object) -> None:
@@ -150,8 +162,8 @@ class RangeProof:
         "t_hat",
         "L",
         "R",
-        "a",
-        "b",
+        "a_vec",
+        "b_vec",
         "backend",
         "_encoded",
     )
@@ -165,8 +177,8 @@ class RangeProof:
     t_hat: int
     L: tuple[Any, ...]
     R: tuple[Any, ...]
-    a: int
-    b: int
+    a_vec: tuple[int, ...]
+    b_vec: tuple[int, ...]
     backend: Backend[Any, Any]
 
     def __init__(
@@ -181,21 +193,25 @@ class RangeProof:
         t_hat: int,
         L: Sequence[Any],
         R: Sequence[Any],
-        a: int,
-        b: int,
+        a: int | Sequence[int],
+        b: int | Sequence[int],
         backend: Backend[Any, Any],
     ) -> None:
         if not isinstance(L, (list, tuple)) or not isinstance(R, (list, tuple)):
             raise InvalidInput("L and R must be lists of points")
-        if len(L) != len(R) or not 3 <= len(L) <= 9:
-            raise InvalidInput("L and R must hold log2(n*m) points each")
+        if len(L) != len(R) or not 0 <= len(L) <= 9:
+            raise InvalidInput("L and R must hold one point per round each")
+        a_vec = (a,) if isinstance(a, int) else tuple(a)
+        b_vec = (b,) if isinstance(b, int) else tuple(b)
+        if not a_vec or len(a_vec) != len(b_vec) or len(a_vec) & (len(a_vec) - 1):
+            raise InvalidInput("a and b must be vectors of one power-of-two length")
         self.A, self.S, self.T1, self.T2 = A, S, T1, T2
         self.tau_x = _check_scalar(tau_x, "tau_x")
         self.mu = _check_scalar(mu, "mu")
         self.t_hat = _check_scalar(t_hat, "t_hat")
         self.L, self.R = tuple(L), tuple(R)
-        self.a = _check_scalar(a, "a")
-        self.b = _check_scalar(b, "b")
+        self.a_vec = tuple(_check_scalar(v, "a") for v in a_vec)
+        self.b_vec = tuple(_check_scalar(v, "b") for v in b_vec)
         self.backend = backend
         self._encoded: bytes | None = None
 
@@ -203,6 +219,16 @@ class RangeProof:
         if name != "_encoded" and hasattr(self, "_encoded"):
             raise AttributeError("RangeProof is immutable")
         object.__setattr__(self, name, value)
+
+    @property
+    def a(self) -> int:
+        """The first of the final vector ``a`` (its only entry for a full argument)."""
+        return self.a_vec[0]
+
+    @property
+    def b(self) -> int:
+        """The first of the final vector ``b`` (its only entry for a full argument)."""
+        return self.b_vec[0]
 
     @property
     def rounds(self) -> int:
@@ -218,7 +244,7 @@ class RangeProof:
             parts += [s.to_bytes(SCALAR_SIZE, "big") for s in (self.tau_x, self.mu, self.t_hat)]
             for left, right in zip(self.L, self.R, strict=True):
                 parts += [enc(left), enc(right)]
-            parts += [self.a.to_bytes(SCALAR_SIZE, "big"), self.b.to_bytes(SCALAR_SIZE, "big")]
+            parts += [v.to_bytes(SCALAR_SIZE, "big") for v in (*self.a_vec, *self.b_vec)]
             encoded = b"".join(parts)
             object.__setattr__(self, "_encoded", encoded)
         return encoded
@@ -231,8 +257,10 @@ class RangeProof:
         n_bits: int,
         *,
         backend: Backend[Any, Any] | None = None,
+        ipa_floor: int = 1,
     ) -> RangeProof:
-        """Decode a proof for ``m`` values of ``n_bits`` bits.
+        """Decode a proof for ``m`` values of ``n_bits`` bits (inner-product argument folded
+        down to ``ipa_floor``).
 
         Raises :class:`zk.InvalidInput` for a wrong length or a scalar not reduced modulo
         ``r``, and :class:`zk.InvalidPoint` for an encoding that is not a canonical,
@@ -242,9 +270,9 @@ class RangeProof:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise InvalidInput("a range proof must be bytes")
         data = bytes(data)
-        if len(data) != proof_size(m, n_bits):
+        if len(data) != proof_size(m, n_bits, ipa_floor=ipa_floor):
             raise InvalidInput("a range proof for this (m, n) has another length")
-        rounds = (n_bits * m).bit_length() - 1
+        rounds, final = _ipa_shape(m, n_bits, ipa_floor)
         pos = 0
 
         def point() -> Any:
@@ -268,7 +296,8 @@ class RangeProof:
         for _ in range(rounds):
             left.append(point())
             right.append(point())
-        a, b = scalar(), scalar()
+        a = [scalar() for _ in range(final)]
+        b = [scalar() for _ in range(final)]
         proof = cls(
             A=big_a,
             S=big_s,
@@ -335,11 +364,16 @@ def _commitments(
 
 
 def _absorb_statement(
-    transcript: Transcript, gens: BulletproofGens, n_bits: int, v_bytes: Sequence[bytes]
+    transcript: Transcript,
+    gens: BulletproofGens,
+    n_bits: int,
+    v_bytes: Sequence[bytes],
+    ipa_floor: int,
 ) -> None:
     transcript.append(b"bp-dom-sep", _DOM_SEP)
     transcript.append_u64(b"bp-n", n_bits)
     transcript.append_u64(b"bp-m", len(v_bytes))
+    transcript.append_u64(b"bp-ipa-floor", ipa_floor)
     transcript.append(b"bp-G", gens.g_bytes)
     transcript.append(b"bp-H", gens.h_bytes)
     for v in v_bytes:
@@ -385,6 +419,7 @@ def prove(
     gens: BulletproofGens | None = None,
     commitments: Sequence[Any] | None = None,
     unsafe_seed: bytes | None = None,
+    ipa_floor: int = 1,
 ) -> tuple[list[Any], RangeProof]:
     """Prove that every ``values[j]`` lies in ``[0, 2^n_bits)`` (§4.1, aggregated as in §4.3).
 
@@ -407,7 +442,7 @@ def prove(
     if not isinstance(values, (list, tuple)) or not isinstance(blindings, (list, tuple)):
         raise InvalidInput("values and blindings must be lists of ints")
     m = len(values)
-    _check_shape(m, n_bits)
+    _ipa_shape(m, n_bits, ipa_floor)
     if len(blindings) != m:
         raise InvalidInput("one blinding per value is needed")
     for v in values:
@@ -432,7 +467,7 @@ def prove(
             raise InvalidInput("a commitment does not open to its value and blinding")
         big_v = given
     v_bytes = [enc(v) for v in big_v]
-    _absorb_statement(transcript, gens, n_bits, v_bytes)
+    _absorb_statement(transcript, gens, n_bits, v_bytes, ipa_floor)
 
     n_total = n_bits * m
     g_vec, h_vec, neg_h_vec = gens._vectors_with_neg_h(n_total)
@@ -494,7 +529,16 @@ def prove(
     w = transcript.challenge_scalar(b"bp-w")
 
     left, right, a, b = _ipa_prove(
-        transcript, bk, big_g, w, g_vec, h_vec, _powers(pow(y, -1, R), n_total), l_vec, r_vec
+        transcript,
+        bk,
+        big_g,
+        w,
+        g_vec,
+        h_vec,
+        _powers(pow(y, -1, R), n_total),
+        l_vec,
+        r_vec,
+        ipa_floor,
     )
     proof = RangeProof(
         A=big_a,
@@ -523,7 +567,8 @@ def _ipa_prove(
     h_factors: list[int],
     a: list[int],
     b: list[int],
-) -> tuple[list[Any], list[Any], int, int]:
+    floor: int,
+) -> tuple[list[Any], list[Any], list[int], list[int]]:
     """The inner-product argument (§4.2, Protocol 2) for ``P = <a, G> + <b, H'> + <a, b> Q``.
 
     ``H'_i = h_factors[i] * H_i`` (``y^{-i}``, §4.1 (64)) and ``Q = w*G``; ``Q`` is never
@@ -544,7 +589,7 @@ def _ipa_prove(
     left: list[Any] = []
     right: list[Any] = []
     round_index = 0
-    while n > 1:
+    while n > floor:
         half = n // 2
         a_lo, a_hi = a[:half], a[half:]
         b_lo, b_hi = b[:half], b[half:]
@@ -578,7 +623,7 @@ def _ipa_prove(
         a = [(p * u + q * u_inv) % R for p, q in zip(a_lo, a_hi, strict=True)]
         b = [(p * u_inv + q * u) % R for p, q in zip(b_lo, b_hi, strict=True)]
         n = half
-        if n == 1:
+        if n <= floor:
             break
         # G'_new = u^{-1} G'_lo + u G'_hi;  H'_new = u H'_lo + u^{-1} H'_hi.
         for start in range(0, len(g_base), half):
@@ -590,9 +635,11 @@ def _ipa_prove(
             g_base, g_coef = _materialise(bk, g_base, g_coef, n)
             h_base, h_coef = _materialise(bk, h_base, h_coef, n)
         round_index += 1
-    transcript.append_scalar(b"bp-a", a[0])
-    transcript.append_scalar(b"bp-b", b[0])
-    return left, right, a[0], b[0]
+    for value in a:
+        transcript.append_scalar(b"bp-a", value)
+    for value in b:
+        transcript.append_scalar(b"bp-b", value)
+    return left, right, a, b
 
 
 def _materialise(
@@ -614,6 +661,7 @@ def verification_terms(
     *,
     backend: Backend[Any, Any] | None = None,
     gens: BulletproofGens | None = None,
+    ipa_floor: int = 1,
 ) -> tuple[list[Any], list[int]]:
     """Points and scalars whose multi-scalar multiplication is the identity iff ``proof`` is valid.
 
@@ -637,19 +685,18 @@ def verification_terms(
     if not isinstance(commitments, (list, tuple)):
         raise InvalidInput("commitments must be a list of points")
     m = len(commitments)
-    _check_shape(m, n_bits)
+    rounds, final = _ipa_shape(m, n_bits, ipa_floor)
     n_total = n_bits * m
-    rounds = n_total.bit_length() - 1
-    if proof.rounds != rounds:
+    if proof.rounds != rounds or len(proof.a_vec) != final:
         raise InvalidInput("the proof has the wrong number of inner-product rounds")
     try:
         encoded = proof.to_bytes()
     except Exception as exc:
         raise InvalidInput("the proof holds something that is not a G1 point") from exc
     if proof.backend is not bk:
-        proof = RangeProof.from_bytes(encoded, m, n_bits, backend=bk)
+        proof = RangeProof.from_bytes(encoded, m, n_bits, backend=bk, ipa_floor=ipa_floor)
     big_v, v_bytes = _commitments(bk, commitments, m)
-    _absorb_statement(transcript, gens, n_bits, v_bytes)
+    _absorb_statement(transcript, gens, n_bits, v_bytes, ipa_floor)
 
     transcript.append(b"bp-A", encoded[0:G1_SIZE])
     transcript.append(b"bp-S", encoded[G1_SIZE : 2 * G1_SIZE])
@@ -669,18 +716,23 @@ def verification_terms(
         transcript.append(b"bp-R", encoded[pos + G1_SIZE : pos + 2 * G1_SIZE])
         pos += 2 * G1_SIZE
         u.append(transcript.challenge_scalar(b"bp-u"))
-    transcript.append_scalar(b"bp-a", proof.a)
-    transcript.append_scalar(b"bp-b", proof.b)
+    for value in proof.a_vec:
+        transcript.append_scalar(b"bp-a", value)
+    for value in proof.b_vec:
+        transcript.append_scalar(b"bp-b", value)
 
-    # §6.2: s_i = prod_k u_k^{+1 if bit (rounds-1-k) of i is set else -1}; s_i^{-1} = s_{N-1-i}.
+    # §6.2: s_t = prod_k u_k^{+1 if bit (rounds-1-k) of t is set else -1}; s_t^{-1} = s_{T-1-t}
+    # for the T = 2^rounds blocks. Base generator i = j + t*final folds into final generator
+    # j with coefficient s_t.
+    blocks = 1 << rounds
     u_inv = [pow(uk, -1, R) for uk in u]
     u_sq = [uk * uk % R for uk in u]
-    s = [0] * n_total
+    s = [0] * blocks
     acc = 1
     for ui in u_inv:
         acc = acc * ui % R
     s[0] = acc
-    for i in range(1, n_total):
+    for i in range(1, blocks):
         top = i.bit_length() - 1
         s[i] = s[i - (1 << top)] * u_sq[rounds - 1 - top] % R
 
@@ -693,10 +745,10 @@ def verification_terms(
     delta = ((z - z * z) * sum_y - sum(z_pow[3 + j] for j in range(m)) * ((1 << n_bits) - 1)) % R
 
     c = secrets.randbelow(R - 1) + 1  # weight of the polynomial check
-    a, b = proof.a, proof.b
+    a_vec, b_vec = proof.a_vec, proof.b_vec
     points: list[Any] = [gens.g, gens.h, proof.A, proof.S, proof.T1, proof.T2]
     scalars: list[int] = [
-        (w * (proof.t_hat - a * b) + c * (proof.t_hat - delta)) % R,
+        (w * (proof.t_hat - _inner(a_vec, b_vec)) + c * (proof.t_hat - delta)) % R,
         (c * proof.tau_x - proof.mu) % R,
         1,
         x,
@@ -713,9 +765,16 @@ def verification_terms(
     points += g_vec
     points += h_vec
     neg_z = -z
-    scalars += [(neg_z - a * si) % R for si in s]
+    scalars += [(neg_z - a_vec[i % final] * s[i // final]) % R for i in range(n_total)]
     scalars += [
-        (z + y_inv_pow[i] * (z_pow[2 + i // n_bits] * two_pow[i % n_bits] - b * s[n_total - 1 - i]))
+        (
+            z
+            + y_inv_pow[i]
+            * (
+                z_pow[2 + i // n_bits] * two_pow[i % n_bits]
+                - b_vec[i % final] * s[blocks - 1 - i // final]
+            )
+        )
         % R
         for i in range(n_total)
     ]
@@ -730,6 +789,7 @@ def verify(
     *,
     backend: Backend[Any, Any] | None = None,
     gens: BulletproofGens | None = None,
+    ipa_floor: int = 1,
 ) -> None:
     """Check that ``proof`` shows every committed value to lie in ``[0, 2^n_bits)``.
 
@@ -737,7 +797,9 @@ def verify(
     raises :class:`zk.VerificationError`; malformed input raises :class:`zk.InvalidInput`.
     """
     gens = _resolve(backend, gens)
-    points, scalars = verification_terms(transcript, commitments, proof, n_bits, gens=gens)
+    points, scalars = verification_terms(
+        transcript, commitments, proof, n_bits, gens=gens, ipa_floor=ipa_floor
+    )
     bk = gens.backend
     if not bk.g1_is_identity(bk.g1_msm(points, scalars)):
         raise VerificationError("the range proof does not verify")
