@@ -174,6 +174,8 @@ EXPORTS = {
         "Predicate",
         "Presentation",
         "PresentationRequest",
+        "Revoked",
+        "StaleWitness",
         "UnsatisfiedPredicate",
         "VerifiedPresentation",
         "date_to_days",

@@ -36,6 +36,7 @@ from ._api import (
     VerifiedPresentation,
     verify_presentation,
 )
+from ..accumulator import Revoked, StaleWitness
 from ._types import (
     AccumulatorState,
     CredentialQuery,
@@ -60,6 +61,8 @@ __all__ = [
     "Predicate",
     "Presentation",
     "PresentationRequest",
+    "Revoked",
+    "StaleWitness",
     "UnsatisfiedPredicate",
     "VerifiedPresentation",
     "date_to_days",
