@@ -268,6 +268,43 @@ def test_every_byte_of_an_update_is_protected() -> None:
                 holder.update([decoded])
 
 
+def _curve_point_outside_the_subgroup() -> bytes:
+    """A compressed point on E(Fp) (y^2 = x^3 + 4) that is not in the order-r subgroup."""
+    from zk.curve import P
+
+    x = 1
+    while True:
+        x += 1
+        rhs = (pow(x, 3, P) + 4) % P
+        if pow(rhs, (P - 1) // 2, P) == 1:
+            encoded = bytearray(x.to_bytes(48, "big"))
+            encoded[0] |= 0x80
+            try:
+                ARK.g1_decode(bytes(encoded))
+            except InvalidPoint:
+                return bytes(encoded)  # on the curve (it decodes unchecked), not in G1
+
+
+def test_omega_outside_the_subgroup_is_caught_by_the_update() -> None:
+    """Omega is decoded without a per-point subgroup test; the updated witness is checked."""
+    issuer, witnesses = setup(3)
+    [update] = issuer.revoke([witnesses[2].element])
+    data = bytearray(update.to_bytes())
+    omega_at = 109 + 32  # header, one deleted element, then Omega_0
+    data[omega_at : omega_at + 48] = _curve_point_outside_the_subgroup()
+    decoded = AccumulatorUpdate.from_bytes(bytes(data), backend=ARK)  # on the curve: accepted
+    with pytest.raises(VerificationError):
+        witnesses[0].update([decoded])
+    off_curve = bytearray(update.to_bytes())
+    off_curve[omega_at + 47] ^= 0x01
+    try:
+        broken = AccumulatorUpdate.from_bytes(bytes(off_curve), backend=ARK)
+    except InvalidPoint:
+        return  # off the curve: refused while decoding
+    with pytest.raises(VerificationError):
+        witnesses[0].update([broken])
+
+
 # --- serialisation -----------------------------------------------------------------------------
 
 
@@ -316,11 +353,14 @@ def test_malformed_update_bytes_are_refused() -> None:
         with pytest.raises(InvalidInput):
             AccumulatorUpdate.from_bytes(bad, backend=ARK)  # type: ignore[arg-type]
     identity = bytes([0xC0]) + bytes(47)
-    off_curve = bytes([0x80]) + bytes(46) + b"\x05"
+    off_curve = bytes([0x80]) + bytes(46) + b"\x07"  # x^3 + 4 is not a square for x = 7
+    outside = bytes([0x80]) + bytes(46) + b"\x05"  # on the curve, not in the subgroup
     for bad in (
         data[:9] + identity + data[57:],
         data[:57] + identity + data[105:],
         data[:9] + off_curve + data[57:],
+        data[:9] + outside + data[57:],
+        data[:57] + outside + data[105:],
         head + ys + off_curve + omegas[48:],
     ):
         with pytest.raises(InvalidPoint):

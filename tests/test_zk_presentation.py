@@ -462,3 +462,24 @@ def test_completeness_on_random_values(
     )
     request = zp.PresentationRequest(secrets.token_bytes(32), "rp", (query,))
     zp.verify_presentation(holder.present(request, [cred]).to_bytes(), request, [civil.public])
+
+
+@pytest.mark.slow
+def test_reference_backend_verifies_the_same_presentation(
+    holder: zp.Holder, civil: zp.Issuer, credential: zp.HeldCredential
+) -> None:
+    """The py_ecc reference backend accepts what arkworks proved, and refuses a forgery."""
+    from zk.curve import PyEccBackend
+
+    reference = PyEccBackend()
+    request = _request()
+    states = {"civil-2026": civil.state()}
+    data = holder.present(request, [credential], states).to_bytes()
+    result = zp.verify_presentation(data, request, [civil.public], states, backend=reference)
+    assert result.disclosed == ({"given_name": "Ada", "residence": "Paris"},)
+    assert (
+        result.pseudonym == zp.verify_presentation(data, request, [civil.public], states).pseudonym
+    )
+    forged = data[:-40] + bytes([data[-40] ^ 1]) + data[-39:]
+    with pytest.raises(VerificationError):
+        zp.verify_presentation(forged, request, [civil.public], states, backend=reference)

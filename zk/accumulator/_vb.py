@@ -293,7 +293,16 @@ class AccumulatorUpdate:
             offset += SCALAR_SIZE
         omega = []
         for _ in range(count):
-            omega.append(be.g1_decode(data[offset : offset + G1_SIZE], allow_identity=True))
+            # Omega enters only Witness.update, whose result is checked for subgroup membership
+            # and by a pairing; skipping the per-point subgroup test here (the point must still
+            # be on the curve) saves most of the decoding time of a large batch. The elements
+            # are the issuer's own random handles, so a crafted Omega can reveal nothing the
+            # issuer does not know.
+            omega.append(
+                be.g1_decode(
+                    data[offset : offset + G1_SIZE], allow_identity=True, subgroup_check=False
+                )
+            )
             offset += G1_SIZE
         return cls(epoch, previous, value, tuple(deleted), tuple(omega), be)
 
@@ -403,6 +412,11 @@ class Witness:
             value, epoch = update.value, update.epoch
         if be.g1_is_identity(point):
             raise VerificationError("the updated witness is the identity")
+        try:
+            # Omega is decoded without subgroup tests: the result gets one instead.
+            point = be.g1_decode(be.g1_encode(point))
+        except InvalidInput as exc:
+            raise VerificationError("the updated witness is not in the G1 subgroup") from exc
         result = Witness(y, point, value, epoch, self.public_key, be)
         result.verify()
         return result

@@ -28,13 +28,18 @@ class ArkworksBackend:
         self._g2 = G2Point()
         self._g1_id = G1Point.identity()
 
-    def g1_decode(self, data: bytes, *, allow_identity: bool = False) -> G1Point:
+    def g1_decode(
+        self, data: bytes, *, allow_identity: bool = False, subgroup_check: bool = True
+    ) -> G1Point:
         """See :meth:`zk.curve.Backend.g1_decode`."""
         if check_compressed_encoding(data, G1_SIZE):
             if not allow_identity:
                 raise InvalidPoint("the identity is not allowed here")
             return G1Point.identity()
         try:
+            if not subgroup_check:
+                # Decompression still solves the curve equation: off-curve input fails.
+                return G1Point.from_compressed_bytes_unchecked(bytes(data))
             return G1Point.from_compressed_bytes(bytes(data))
         except ValueError as exc:
             raise InvalidPoint("not a point of the G1 subgroup") from exc

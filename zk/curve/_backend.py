@@ -45,11 +45,19 @@ class Backend(Protocol[G1, G2]):
         """Short name of the backend, for reports."""
         ...
 
-    def g1_decode(self, data: bytes, *, allow_identity: bool = False) -> G1:
+    def __hash__(self) -> int:
+        """Backends are hashable: callers key caches of decoded points by backend."""
+        ...
+
+    def g1_decode(
+        self, data: bytes, *, allow_identity: bool = False, subgroup_check: bool = True
+    ) -> G1:
         """Decode a compressed G1 point, checking canonical form, curve and subgroup.
 
         Raises :class:`zk.InvalidPoint` on any failure, and for the identity unless
-        ``allow_identity`` is true.
+        ``allow_identity`` is true. ``subgroup_check=False`` skips the prime-order subgroup test
+        (the point is still on the curve): only for a caller that checks what it computes from
+        such points before relying on it; a backend may check anyway.
         """
         ...
 

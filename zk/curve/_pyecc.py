@@ -49,8 +49,11 @@ class PyEccBackend:
 
     name = "py_ecc"
 
-    def g1_decode(self, data: bytes, *, allow_identity: bool = False) -> Point:
-        """See :meth:`zk.curve.Backend.g1_decode`."""
+    def g1_decode(
+        self, data: bytes, *, allow_identity: bool = False, subgroup_check: bool = True
+    ) -> Point:
+        """See :meth:`zk.curve.Backend.g1_decode` (the reference always checks the subgroup)."""
+        del subgroup_check
         if check_compressed_encoding(data, G1_SIZE):
             if not allow_identity:
                 raise InvalidPoint("the identity is not allowed here")

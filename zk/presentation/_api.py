@@ -55,21 +55,26 @@ def _layout(ctype: CredentialType) -> tuple[int, int, int, int]:
     return n, n + 1, n + 2, n + 3
 
 
+@lru_cache(maxsize=8)
+def _nym(bk: Backend[Any, Any]) -> bbs.NymInterface:
+    return NYM if bk is NYM.backend else NYM.with_backend(bk)
+
+
 @lru_cache(maxsize=256)
-def _generators(claims: int) -> bbs.BlindGenerators:
-    return NYM.generators(claims + 1, 1, 1)
+def _generators(bk: Backend[Any, Any], claims: int) -> bbs.BlindGenerators:
+    return _nym(bk).generators(claims + 1, 1, 1)
 
 
 # Verifiers check many presentations against few keys, states and scopes: their decodings,
 # headers and domains are kept (bounded caches; every value is public).
 @lru_cache(maxsize=1024)
-def _g2(data: bytes) -> Any:
-    return default_backend().g2_decode(data)
+def _g2(bk: Backend[Any, Any], data: bytes) -> Any:
+    return bk.g2_decode(data)
 
 
 @lru_cache(maxsize=1024)
-def _g1(data: bytes) -> Any:
-    return default_backend().g1_decode(data)
+def _g1(bk: Backend[Any, Any], data: bytes) -> Any:
+    return bk.g1_decode(data)
 
 
 @lru_cache(maxsize=1024)
@@ -78,13 +83,13 @@ def _header(ctype: CredentialType) -> bytes:
 
 
 @lru_cache(maxsize=1024)
-def _domain(public_key: bytes, header: bytes, claims: int) -> int:
-    return NYM.domain(public_key, header, claims + 1, 1, 1)
+def _domain(bk: Backend[Any, Any], public_key: bytes, header: bytes, claims: int) -> int:
+    return _nym(bk).domain(public_key, header, claims + 1, 1, 1)
 
 
 @lru_cache(maxsize=1024)
-def _scope_base(scope: str) -> Any:
-    return NYM.pseudonym_base(scope.encode())[0]
+def _scope_base(bk: Backend[Any, Any], scope: str) -> Any:
+    return _nym(bk).pseudonym_base(scope.encode())[0]
 
 
 # ------------------------------------------------------------------------------ issuer
@@ -278,6 +283,8 @@ class Holder:
         request: PresentationRequest,
         credentials: Sequence[HeldCredential],
         accumulators: Mapping[str, AccumulatorState] | None = None,
+        *,
+        backend: Backend[Any, Any] | None = None,
     ) -> Presentation:
         """Answer ``request`` with ``credentials`` (one per query, in order).
 
@@ -292,7 +299,7 @@ class Holder:
         witnesses: list[CredentialWitness] = []
         disclosed: list[dict[str, object]] = []
         epochs: list[int | None] = []
-        bk = default_backend()
+        bk = backend if backend is not None else default_backend()
         for query, cred in zip(request.credentials, credentials, strict=True):
             if not isinstance(cred, HeldCredential):
                 raise InvalidInput("credentials must be HeldCredential values")
@@ -331,7 +338,7 @@ class Holder:
             statements,
             witnesses,
             backend=bk,
-            nym_base=_nym_base(request),
+            nym_base=_nym_base(request, bk),
             gens=zrange.default_gens(bk),
         )
         return Presentation(tuple(disclosed), tuple(epochs), core)
@@ -355,10 +362,10 @@ def _signature_parts(signature: bytes, bk: Backend[Any, Any]) -> tuple[Any, int]
     return bk.g1_decode(signature[:G1_SIZE]), e
 
 
-def _nym_base(request: PresentationRequest) -> Any | None:
+def _nym_base(request: PresentationRequest, bk: Backend[Any, Any]) -> Any | None:
     if request.scope is None:
         return None
-    return _scope_base(request.scope)
+    return _scope_base(bk, request.scope)
 
 
 def _state_for(
@@ -387,10 +394,10 @@ def _statement(
     ctype = issuer.ctype
     if set(shown) != set(query.disclose):
         raise InvalidInput("the disclosed claims are not exactly the requested ones")
-    gens = _generators(len(ctype.claims))
+    gens = _generators(bk, len(ctype.claims))
     handle, _blind, link, nym = _layout(ctype)
     header = _header(ctype)
-    domain = _domain(issuer.public_key, header, len(ctype.claims))
+    domain = _domain(bk, issuer.public_key, header, len(ctype.claims))
     disclosed = {ctype.index(name): ctype.encode(name, value) for name, value in shown.items()}
     predicates = []
     for pred in query.predicates:
@@ -399,9 +406,9 @@ def _statement(
     accumulator = None
     if state is not None:
         accumulator = (
-            _g2(issuer.accumulator_key),
+            _g2(bk, issuer.accumulator_key),
             state.epoch,
-            _g1(state.value),
+            _g1(bk, state.value),
             state.value,
             issuer.accumulator_key,
         )
@@ -409,7 +416,7 @@ def _statement(
         query=query,
         header=header,
         public_key=issuer.public_key,
-        w=_g2(issuer.public_key),
+        w=_g2(bk, issuer.public_key),
         p1=gens.p1,
         q1=gens.q1,
         domain=domain,
@@ -485,6 +492,8 @@ def verify_presentation(
     request: PresentationRequest,
     issuers: Iterable[IssuerPublic],
     accumulators: Mapping[str, AccumulatorState] | None = None,
+    *,
+    backend: Backend[Any, Any] | None = None,
 ) -> VerifiedPresentation:
     """Verify a presentation against the request, the trusted issuers' keys and the
     accumulator states as of a ledger checkpoint (§6). ``VerificationError`` if it fails,
@@ -497,7 +506,7 @@ def verify_presentation(
     accumulators = accumulators or {}
     if len(presentation.disclosed) != len(request.credentials):
         raise InvalidInput("the presentation answers another number of credentials")
-    bk = default_backend()
+    bk = backend if backend is not None else default_backend()
     statements = []
     for query, shown, epoch in zip(
         request.credentials, presentation.disclosed, presentation.epochs, strict=True
@@ -519,7 +528,7 @@ def verify_presentation(
         statements,
         presentation.proof,
         backend=bk,
-        nym_base=_nym_base(request),
+        nym_base=_nym_base(request, bk),
         gens=zrange.default_gens(bk),
         neg_p2=bk.g2_neg(bk.g2_generator()),
     )
