@@ -1,6 +1,7 @@
 """``python -m benchmarks``: Chancery against its peers, side by side in the same run.
 
-Parts: BBS against its cost floor and AnonCreds; the credential formats against didkit and the
+Parts: BBS against its cost floor and AnonCreds; zero-knowledge presentations (disclosure, an
+over-18 predicate, non-revocation) against AnonCreds; the credential formats against didkit and the
 sd-jwt reference; the ledger (appends, proofs, checkpoints, anchoring against Anvil); HTTP
 throughput of the running service (issuances and verifications per second on SQLite and
 PostgreSQL).
@@ -28,6 +29,7 @@ from typing import Any, Literal
 from . import formats as formats_bench
 from . import http as http_bench
 from . import ledger as ledger_bench
+from . import zk as zk_bench
 from ._timing import Stats, measure, measure_round_robin
 from .anoncreds_peer import AnonCredsWorkload, PeerUnavailable
 from .bbs import BbsWorkload, load_suites
@@ -456,9 +458,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("bbs", "formats", "ledger", "http"),
+        choices=("bbs", "zk", "formats", "ledger", "http"),
         help=(
-            "run one part only: BBS vs AnonCreds, the credential formats vs their peers, the "
+            "run one part only: BBS vs AnonCreds, zero-knowledge presentations (predicate, "
+            "non-revocation) vs AnonCreds, the credential formats vs their peers, the "
             "ledger (appends, proofs at 10^6 entries, state rebuild, anchoring), or HTTP "
             "throughput (chancery serve on loopback, SQLite and PostgreSQL)"
         ),
@@ -480,6 +483,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _evaluate(report)
         print(_render(report))
         figures["bbs"] = report.to_dict()
+    if args.only in (None, "zk"):
+        print("... timing zero-knowledge presentations against AnonCreds (predicate, revocation)")
+        zk = zk_bench.run(zk_bench.PEER_QUICK if args.quick else zk_bench.PEER_FULL)
+        print(zk_bench.render_comparison(zk))
+        figures["zk"] = zk.to_dict()
     if args.only in (None, "formats"):
         print("... timing credential formats against didkit and the sd-jwt reference")
         formats = formats_bench.run(args.quick)

@@ -23,6 +23,7 @@ proof (specs/zk-presentation.md)::
 
 from __future__ import annotations
 
+from ..accumulator import Revoked, StaleWitness
 from ._api import (
     BlindRequest,
     HeldCredential,
@@ -36,7 +37,6 @@ from ._api import (
     VerifiedPresentation,
     verify_presentation,
 )
-from ..accumulator import Revoked, StaleWitness
 from ._types import (
     AccumulatorState,
     CredentialQuery,
