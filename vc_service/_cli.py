@@ -35,6 +35,7 @@ from ._errors import Error, InvalidInput, VerificationError
 from ._keys import Key, KeyType
 from ._ledger_cli import add_ledger_commands
 from ._verify import presentation_header, verify
+from ._zk_demo import add_zk_commands
 from .service._cli_serve import add_serve_command
 
 FORMATS = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "bbs-2023", "vc+jwt", "dc+sd-jwt")
@@ -424,6 +425,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--ledger", help="ledger database (URL or SQLite path) for did:chancery")
     check.set_defaults(handler=_cmd_vc_verify)
     add_ledger_commands(commands)
+    add_zk_commands(commands)
     add_serve_command(commands)
     return parser
 
