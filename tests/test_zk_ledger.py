@@ -11,17 +11,19 @@ reads it at a checkpoint.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from vc_service._errors import InvalidInput
 from vc_service._keys import Key
+from vc_service._multibase import b64url_decode
 from vc_service._zk_ledger import (
     InvalidPublication,
     UnknownRegistry,
     accumulator_state,
+    issuer_public,
     publish_registry,
     publish_revocations,
     updates_since,
@@ -33,7 +35,7 @@ from vc_service.ledger._state import LedgerRuleError, RegistryState
 from vc_service.ledger._store import LedgerStore
 from zk import VerificationError
 from zk import presentation as zp
-from zk.accumulator import Revoked, max_deletions_per_update
+from zk.accumulator import AccumulatorIssuer, Revoked, max_deletions_per_update
 
 ORIGIN = "example.gov/chancery/zk-ledger-test"
 CIVIL = "did:chancery:civil-registry"
@@ -144,7 +146,10 @@ def test_holders_follow_the_registry_from_the_ledger_alone(world: World) -> None
     entry = decode_entry(setup.entry)
     assert (entry.type, entry.op) == ("accumulator", "publish")
     assert entry.payload["id"] == REGISTRY and entry.payload["version"] == 1
-    assert entry.payload["update"] == ""
+    # The set-up carries the issuer's keys: the accumulator key, then the BBS key.
+    assert b64url_decode(entry.payload["update"]) == (
+        issuer.public.accumulator_key + issuer.public.public_key
+    )
     holder, neighbour = zp.Holder.create(), zp.Holder.create()
     mine, theirs = _receive(holder, issuer), _receive(neighbour, issuer)
     assert mine.witness.epoch == 1
@@ -321,3 +326,32 @@ def test_an_update_from_another_chain_is_refused_to_holders(world: World) -> Non
         updates_since(ledger, REGISTRY, 1)
     with pytest.raises(InvalidPublication):  # the issuer's epoch 3 is taken by the stray one
         publish_revocations(ledger, world.civil, REGISTRY, issuer.revoke(_others(issuer, 1)))
+
+
+def test_verifiers_take_the_issuer_keys_from_the_registry_set_up(world: World) -> None:
+    did = world.ledger.signer_for(world.civil).split("#", 1)[0]
+    ctype = zp.CredentialType("identity", did, "civil-keys-2026", IDENTITY.claims)
+    issuer = zp.Issuer.generate(ctype)
+    publish_registry(world.ledger, world.civil, issuer)
+    public = issuer_public(world.ledger, ctype)
+    assert public == issuer.public
+    holder = zp.Holder.create()
+    credential = _receive(holder, issuer)
+    query = zp.CredentialQuery("identity", did, disclose=("residence",), non_revoked=True)
+    request = zp.PresentationRequest(secrets.token_bytes(16), "https://bank.example", (query,))
+    states = {ctype.registry_id: accumulator_state(world.ledger, ctype.registry_id)}
+    presentation = holder.present(request, [credential], states)
+    result = zp.verify_presentation(presentation, request, [public], states)
+    assert result.disclosed == ({"residence": "Uppsala"},)
+    # Another issuer id for the same registry: the set-up was not signed by it.
+    with pytest.raises(InvalidPublication, match="set up by"):
+        issuer_public(world.ledger, replace(ctype, issuer_id="did:chancery:impostor"))
+    # A set-up whose value is not the registry's initial value is refused to verifiers.
+    odd = zp.CredentialType("identity", did, "civil-odd-2026", IDENTITY.claims)
+    odd_issuer = zp.Issuer.generate(odd)
+    odd_issuer.accumulator = AccumulatorIssuer.generate("some-other-registry")
+    publish_registry(world.ledger, world.civil, odd_issuer)
+    with pytest.raises(InvalidPublication, match="initial value"):
+        issuer_public(world.ledger, odd)
+    with pytest.raises(UnknownRegistry):
+        issuer_public(world.ledger, replace(ctype, registry_id="never-published"))

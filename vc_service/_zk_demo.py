@@ -29,7 +29,13 @@ from zk.accumulator import Revoked
 
 from . import _errors
 from ._keys import Key
-from ._zk_ledger import accumulator_state, publish_registry, publish_revocations, updates_since
+from ._zk_ledger import (
+    accumulator_state,
+    issuer_public,
+    publish_registry,
+    publish_revocations,
+    updates_since,
+)
 from .ledger._checkpoint import verify_checkpoint
 from .ledger._ledger import Ledger, Receipt
 
@@ -346,13 +352,17 @@ class _Demo:
         print("Bank: opening an account")
         first = self.checkpoint()
         states = self.states(first, civil, education)
+        keys, ms = _timed(lambda: [issuer_public(self.ledger, civil.issuer.ctype)])
+        _expect(keys == [civil.issuer.public], "the ledger gave other issuer keys")
+        _step("issuer keys from the ledger", "BBS and accumulator keys of the registry set-up", ms)
+        _more("signed by the civil registry's DID, accredited by the root authority")
         request = self.bank_request(_BANK_SCOPE, civil)
         _step("request", "disclose given_name, residence")
         _more(f"prove {self.adult.describe()} (18 or older on {self.today.isoformat()})")
         _more(f"not revoked as of checkpoint size {first}; pseudonym for {_BANK_SCOPE}")
         data = self.present("presentation", holder, request, [identity], states)
         _more("the first proof includes the one-time computation of public generators")
-        result = self.verify("verification", data, request, [civil.issuer.public], states)
+        result = self.verify("verification", data, request, keys, states)
         shown = {k: _IDENTITY_CLAIMS[k] for k in ("given_name", "residence")}
         _expect(result.disclosed == (shown,), "the bank did not learn exactly the two claims")
         _expect(result.pseudonym is not None, "no pseudonym was proven")
@@ -409,7 +419,10 @@ class _Demo:
                 ),
             ),
         )
-        issuers = [civil.issuer.public, education.issuer.public]
+        issuers = [
+            issuer_public(self.ledger, civil.issuer.ctype),
+            issuer_public(self.ledger, education.issuer.ctype),
+        ]
         data = self.present("presentation", holder, both, [identity, degree], states)
         result = self.verify("verification", data, both, issuers, states)
         _expect(result.disclosed == ({"family_name": "Eriksson"}, {}), "wrong claims disclosed")

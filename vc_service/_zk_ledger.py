@@ -2,8 +2,9 @@
 
 An agency's registry (specs/zk-presentation.md §7) lives on the ledger as ``accumulator`` /
 ``publish`` entries (specs/ledger/entries.md §5): version 1 is the set-up (the initial value,
-an empty ``update``), every later version one revocation batch (the new value and the update
-data of ``zk.accumulator.AccumulatorUpdate``), so the registry's epoch is the ledger version.
+and in ``update`` the issuer's public keys: the accumulator key ``Q̃`` and the BBS key ``W``,
+96 bytes each), every later version one revocation batch (the new value and the update data of
+``zk.accumulator.AccumulatorUpdate``), so the registry's epoch is the ledger version.
 The registry state (entries.md §6) keeps, per registry, the (version, entry index) history:
 
 * issuers publish with :func:`publish_registry` and :func:`publish_revocations`;
@@ -11,7 +12,9 @@ The registry state (entries.md §6) keeps, per registry, the (version, entry ind
   published after their witness's epoch (specs/zk-presentation.md §7: time linear in the
   revocations since);
 * verifiers take the value they check presentations against from :func:`accumulator_state`,
-  as of a checkpoint's log size (specs/zk-presentation.md §3).
+  as of a checkpoint's log size (specs/zk-presentation.md §3), and the issuer's keys from
+  :func:`issuer_public`: the set-up entry is signed by the agency whose DID is the credential
+  type's issuer, so the keys are as trustworthy as the agency's accreditation.
 
 The ledger enforces who may publish (an accredited agency, the first publisher of a registry
 owns it, versions increase: entries.md §6.2); the functions here add what a revocation
@@ -25,9 +28,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from zk import InvalidInput as ZkInvalidInput
-from zk.accumulator import AccumulatorUpdate, decode_value
-from zk.curve import default_backend
-from zk.presentation import AccumulatorState, Issuer
+from zk.accumulator import AccumulatorUpdate, decode_value, initial_value
+from zk.curve import G2_SIZE, default_backend
+from zk.presentation import AccumulatorState, CredentialType, Issuer, IssuerPublic
 
 from ._errors import InvalidInput
 from ._keys import Key
@@ -43,6 +46,7 @@ __all__ = [
     "LedgerSource",
     "UnknownRegistry",
     "accumulator_state",
+    "issuer_public",
     "publish_registry",
     "publish_revocations",
     "updates_since",
@@ -102,8 +106,8 @@ def publish_registry(
 ) -> list[Receipt]:
     """Publish the set-up of ``issuer``'s revocation registry: one ``accumulator``/``publish``
     entry with ``id`` = the credential type's ``registry_id``, ``version`` 1, the issuer's
-    current (initial) accumulator value and an empty ``update`` (specs/zk-presentation.md §7:
-    O(1) whatever the registry's capacity, no tails file).
+    current (initial) accumulator value and, in ``update``, the issuer's public keys ``Q̃ || W``
+    (specs/zk-presentation.md §7: O(1) whatever the registry's capacity, no tails file).
 
     ``agency_key`` signs, as ``signer`` (a verification method id; default: the key's current
     one on the ledger). The ledger refuses the entry (:class:`vc_service.ledger.AppendError`)
@@ -117,7 +121,9 @@ def publish_registry(
             f"the registry is at epoch {state.epoch}: its set-up (epoch {SETUP_VERSION}) must "
             "be published before any revocation"
         )
-    payload = _payload(state.registry_id, SETUP_VERSION, state.value, "")
+    public = issuer.public
+    keys = b64url_encode(public.accumulator_key + public.public_key)
+    payload = _payload(state.registry_id, SETUP_VERSION, state.value, keys)
     entries = ledger.make_entries(agency_key, ENTRY_TYPE, [payload], signer=signer)
     return ledger.append(entries)
 
@@ -260,6 +266,47 @@ def accumulator_state(
     entry = _read(ledger.store, index, registry_id, version)
     value = _publication_value(entry, registry_id, version)
     return AccumulatorState(registry_id, version, value)
+
+
+def issuer_public(ledger: LedgerSource, ctype: CredentialType) -> IssuerPublic:
+    """The keys a verifier checks ``ctype``'s presentations with, from its registry's set-up
+    entry (version 1).
+
+    The entry must be signed by the credential type's issuer (its ``issuer_id`` is the
+    agency's DID) and publish the registry's initial value (``zk.accumulator.initial_value``
+    of the registry id); otherwise :class:`InvalidPublication`. :class:`UnknownRegistry` if the
+    registry is not on the ledger.
+    """
+    if not isinstance(ctype, CredentialType):
+        raise InvalidInput("ctype must be a zk.presentation.CredentialType")
+    registry_id = ctype.registry_id
+    record = _record(ledger.state(), registry_id)
+    version, index = record.history[0]
+    if version != SETUP_VERSION:
+        raise InvalidPublication(f"registry {registry_id!r} starts at version {version}, not 1")
+    entry = _read(ledger.store, index, registry_id, version)
+    signer = entry.signer.split("#", 1)[0]
+    if signer != ctype.issuer_id:
+        raise InvalidPublication(
+            f"registry {registry_id!r} was set up by {signer}, not by the type's issuer "
+            f"{ctype.issuer_id}"
+        )
+    value = _publication_value(entry, registry_id, version)
+    bk = default_backend()
+    if value != bk.g1_encode(initial_value(registry_id)):
+        raise InvalidPublication(f"registry {registry_id!r} was not set up with its initial value")
+    keys_text = entry.payload.get("update")
+    try:
+        keys = b64url_decode(keys_text) if isinstance(keys_text, str) else b""
+        if len(keys) != 2 * G2_SIZE:
+            raise InvalidInput("the set-up must carry Q~ and W, 96 bytes each")
+        bk.g2_decode(keys[:G2_SIZE])
+        bk.g2_decode(keys[G2_SIZE:])
+        return IssuerPublic(ctype, keys[G2_SIZE:], keys[:G2_SIZE])
+    except (InvalidInput, ZkInvalidInput) as exc:
+        raise InvalidPublication(
+            f"the set-up of registry {registry_id!r} does not carry valid issuer keys: {exc}"
+        ) from exc
 
 
 # --------------------------------------------------------------------------- helpers
