@@ -483,3 +483,81 @@ def test_reference_backend_verifies_the_same_presentation(
     forged = data[:-40] + bytes([data[-40] ^ 1]) + data[-39:]
     with pytest.raises(VerificationError):
         zp.verify_presentation(forged, request, [civil.public], states, backend=reference)
+
+
+def test_json_forms_round_trip_through_a_wallet_and_a_transport(
+    holder: zp.Holder, civil: zp.Issuer
+) -> None:
+    """Every value a wallet stores or a transport carries survives JSON (JCS) unchanged."""
+    import json
+
+    import rfc8785
+
+    def through_json(value: Any) -> Any:
+        return json.loads(rfc8785.dumps(value.to_json()))
+
+    public = zp.IssuerPublic.from_json(through_json(civil.public))
+    assert public == civil.public
+    blind, pending = holder.blind_request()
+    assert zp.BlindRequest.from_json(through_json(blind)) == blind
+    assert zp.PendingIssuance.from_json(through_json(pending)) == pending
+    issued = civil.issue(zp.BlindRequest.from_json(through_json(blind)), CLAIMS)
+    issued = zp.IssuedCredential.from_json(through_json(issued))
+    credential = holder.accept(
+        zp.PendingIssuance.from_json(through_json(pending)), public, issued, CLAIMS
+    )
+    stored = zp.HeldCredential.from_json(through_json(credential))
+    stored.verify()
+    assert stored.scalars == credential.scalars and stored.claims == credential.claims
+    request = zp.PresentationRequest.from_json(through_json(_request()))
+    assert request.to_json() == through_json(request)
+    states = {"civil-2026": zp.AccumulatorState.from_json(through_json(civil.state()))}
+    presentation = holder.present(request, [stored], states)
+    zp.verify_presentation(presentation.to_bytes(), request, [public], states)
+    between = zp.Predicate("height_cm", "between", 150, 190, bits=16)
+    assert zp.Predicate.from_json(through_json(between)) == between
+    # A stored credential whose claims were edited no longer verifies.
+    edited = through_json(credential)
+    edited["claims"]["residence"] = "Lyon"
+    with pytest.raises(VerificationError):
+        zp.HeldCredential.from_json(edited).verify()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("issuer", {"credential_type": {}, "public_key": "", "accumulator_key": ""}),
+        (
+            "issuer",
+            {"credential_type": IDENTITY.to_json(), "public_key": "AA", "accumulator_key": "AA"},
+        ),
+        (
+            "issued",
+            {
+                "signature": "x",
+                "handle": "y",
+                "signer_nym_entropy": "z",
+                "witness": "w",
+                "epoch": 1,
+            },
+        ),
+        ("issued", []),
+        ("pending", {"prover_blind": "_" * 43, "prover_nym": "A" * 43}),
+        ("request", {"nonce": "AAAA", "audience": "rp", "scope": None, "credentials": []}),
+        ("request", {"nonce": "AA==", "audience": "rp", "scope": None, "credentials": [{}]}),
+        ("predicate", {"claim": "x", "op": ">=", "bound": True}),
+        ("predicate", {"claim": "x", "op": ">=", "bound": 1, "extra": 2}),
+        ("state", {"registry": "r", "epoch": -1, "value": "AA"}),
+    ],
+)
+def test_malformed_json_forms_are_typed_errors(kind: str, value: Any) -> None:
+    parse = {
+        "issuer": zp.IssuerPublic.from_json,
+        "issued": zp.IssuedCredential.from_json,
+        "pending": zp.PendingIssuance.from_json,
+        "request": zp.PresentationRequest.from_json,
+        "predicate": zp.Predicate.from_json,
+        "state": zp.AccumulatorState.from_json,
+    }[kind]
+    with pytest.raises(InvalidInput):
+        parse(value)

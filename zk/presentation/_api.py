@@ -23,6 +23,7 @@ from ..accumulator import (
 )
 from ..curve import G1_SIZE, G2_SIZE, Backend, R, default_backend
 from ._compose import CredentialStatement, CredentialWitness, prove, verify
+from ._json import b64, object_of, scalar, scalar_json, unb64
 from ._types import AccumulatorState, CredentialQuery, CredentialType, PresentationRequest
 
 __all__ = [
@@ -114,6 +115,29 @@ class IssuerPublic:
         """``(type_id, issuer_id)``, how queries name it."""
         return self.ctype.type_id, self.ctype.issuer_id
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"credential_type", "public_key", "accumulator_key"}``."""
+        return {
+            "credential_type": self.ctype.to_json(),
+            "public_key": b64(self.public_key),
+            "accumulator_key": b64(self.accumulator_key),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> IssuerPublic:
+        """Parse :meth:`to_json`; both keys are checked to be G2 points (``InvalidInput``)."""
+        members = ("credential_type", "public_key", "accumulator_key")
+        body = object_of(value, "issuer keys", members)
+        public = cls(
+            CredentialType.from_json(body["credential_type"]),
+            unb64(body["public_key"], "public_key", G2_SIZE),
+            unb64(body["accumulator_key"], "accumulator_key", G2_SIZE),
+        )
+        bk = default_backend()
+        bk.g2_decode(public.public_key)
+        bk.g2_decode(public.accumulator_key)
+        return public
+
 
 @dataclass(frozen=True)
 class BlindRequest:
@@ -122,6 +146,16 @@ class BlindRequest:
 
     commitment: bytes
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"commitment"}`` (base64url)."""
+        return {"commitment": b64(self.commitment)}
+
+    @classmethod
+    def from_json(cls, value: object) -> BlindRequest:
+        """Parse :meth:`to_json` (the issuer checks the commitment's proof when it signs)."""
+        body = object_of(value, "a blind request", ("commitment",))
+        return cls(unb64(body["commitment"], "commitment"))
+
 
 @dataclass(frozen=True)
 class PendingIssuance:
@@ -129,6 +163,21 @@ class PendingIssuance:
 
     prover_blind: int
     prover_nym: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"prover_blind", "prover_nym"}``: secrets, for the wallet's encrypted store."""
+        return {
+            "prover_blind": scalar_json(self.prover_blind),
+            "prover_nym": scalar_json(self.prover_nym),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> PendingIssuance:
+        """Parse :meth:`to_json`."""
+        body = object_of(value, "a pending issuance", ("prover_blind", "prover_nym"))
+        return cls(
+            scalar(body["prover_blind"], "prover_blind"), scalar(body["prover_nym"], "prover_nym")
+        )
 
 
 @dataclass(frozen=True)
@@ -142,6 +191,32 @@ class IssuedCredential:
     signer_nym_entropy: int
     witness: bytes
     epoch: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"signature", "handle", "signer_nym_entropy", "witness", "epoch"}``."""
+        return {
+            "signature": b64(self.signature),
+            "handle": scalar_json(self.handle),
+            "signer_nym_entropy": scalar_json(self.signer_nym_entropy),
+            "witness": b64(self.witness),
+            "epoch": self.epoch,
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> IssuedCredential:
+        """Parse :meth:`to_json` (the holder verifies it in :meth:`Holder.accept`)."""
+        members = ("signature", "handle", "signer_nym_entropy", "witness", "epoch")
+        body = object_of(value, "an issued credential", members)
+        epoch = body["epoch"]
+        if type(epoch) is not int or epoch < 1:
+            raise InvalidInput("epoch must be a positive integer")
+        return cls(
+            unb64(body["signature"], "signature", G1_SIZE + 32),
+            scalar(body["handle"], "handle"),
+            scalar(body["signer_nym_entropy"], "signer_nym_entropy"),
+            unb64(body["witness"], "witness", 2 * G1_SIZE),
+            epoch,
+        )
 
 
 class Issuer:
@@ -219,6 +294,55 @@ class HeldCredential:
     scalars: tuple[int, ...]
     signature: bytes
     witness: Witness
+
+    def verify(self) -> None:
+        """Check the signature over every signed scalar and the membership witness
+        (``VerificationError`` if either fails): for a credential loaded from storage."""
+        ctype = self.issuer.ctype
+        NYM.verify_scalars(
+            self.issuer.public_key,
+            self.signature,
+            ctype.header(),
+            list(self.scalars),
+            signer_count=len(ctype.claims) + 1,
+        )
+        if list(self.scalars[: len(ctype.claims)]) != ctype.encode_all(self.claims):
+            raise VerificationError("the stored claims are not the signed ones")
+        if self.scalars[len(ctype.claims)] != self.witness.element:
+            raise VerificationError("the witness is for another revocation handle")
+        self.witness.verify()
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"issuer", "claims", "scalars", "signature", "witness"}``: holds the link secret
+        and the other hidden scalars, for the wallet's encrypted store only."""
+        return {
+            "issuer": self.issuer.to_json(),
+            "claims": dict(self.claims),
+            "scalars": [scalar_json(v) for v in self.scalars],
+            "signature": b64(self.signature),
+            "witness": b64(self.witness.to_bytes()),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> HeldCredential:
+        """Parse :meth:`to_json` (structure and encodings; call :meth:`verify` to check the
+        signature and witness)."""
+        members = ("issuer", "claims", "scalars", "signature", "witness")
+        body = object_of(value, "a held credential", members)
+        issuer = IssuerPublic.from_json(body["issuer"])
+        claims, scalars = body["claims"], body["scalars"]
+        if not isinstance(claims, Mapping) or not isinstance(scalars, list):
+            raise InvalidInput("claims must be an object and scalars a list")
+        if len(scalars) != len(issuer.ctype.claims) + 4:
+            raise InvalidInput("a held credential has four scalars more than claims")
+        issuer.ctype.encode_all(claims)
+        return cls(
+            issuer,
+            dict(claims),
+            tuple(scalar(v, "a scalar") for v in scalars),
+            unb64(body["signature"], "signature", G1_SIZE + 32),
+            Witness.from_bytes(unb64(body["witness"], "witness")),
+        )
 
     def update_witness(self, updates: Sequence[AccumulatorUpdate]) -> HeldCredential:
         """The same credential with its witness brought forward by ``updates`` (in time linear

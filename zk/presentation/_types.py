@@ -7,12 +7,13 @@ import datetime as _dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import rfc8785
 
 from .._errors import InvalidInput
 from ..curve import R
+from ._json import b64, object_of, unb64
 
 __all__ = [
     "INTEGER_LIMIT",
@@ -163,9 +164,25 @@ class CredentialType:
             raise InvalidInput(f"claims do not match the type: missing {missing}, unknown {extra}")
         return [encode_claim(kind, claims[name]) for name, kind in self.claims]
 
-    def comparable(self, name: str) -> int:
-        """The integer a predicate compares for a value of claim ``name``."""
-        return comparable_value(self.kind(name), name)
+    def to_json(self) -> dict[str, Any]:
+        """``{"type", "issuer", "registry", "claims": [[name, kind], ...]}``."""
+        return {
+            "type": self.type_id,
+            "issuer": self.issuer_id,
+            "registry": self.registry_id,
+            "claims": [list(c) for c in self.claims],
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> CredentialType:
+        """Parse :meth:`to_json` (``InvalidInput`` if malformed)."""
+        body = object_of(value, "a credential type", ("type", "issuer", "registry", "claims"))
+        claims = body["claims"]
+        if not isinstance(claims, list) or not all(
+            isinstance(c, list) and len(c) == 2 for c in claims
+        ):
+            raise InvalidInput("claims must be a list of [name, kind] pairs")
+        return cls(body["type"], body["issuer"], body["registry"], tuple((n, k) for n, k in claims))
 
 
 def encode_claim(kind: ClaimKind, value: object) -> int:
@@ -263,6 +280,32 @@ class Predicate:
             gaps = [v - low, high - v]
         return all(0 <= gap < limit for gap in gaps)
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"claim", "op", "bound"[, "upper"][, "bits"]}``."""
+        out: dict[str, Any] = {"claim": self.claim, "op": self.op, "bound": self.bound}
+        if self.upper is not None:
+            out["upper"] = self.upper
+        if self.bits is not None:
+            out["bits"] = self.bits
+        return out
+
+    @classmethod
+    def from_json(cls, value: object) -> Predicate:
+        """Parse :meth:`to_json` (``InvalidInput`` if malformed)."""
+        if not isinstance(value, Mapping) or not {"claim", "op", "bound"} <= set(value):
+            raise InvalidInput("a predicate needs claim, op and bound")
+        extra = set(value) - {"claim", "op", "bound", "upper", "bits"}
+        if extra:
+            raise InvalidInput(f"unknown predicate members: {', '.join(sorted(extra))}")
+        for name in ("bound", "upper"):
+            bound = value.get(name)
+            if bound is not None and not isinstance(bound, (int, str)) or isinstance(bound, bool):
+                raise InvalidInput(f"a predicate's {name} is an integer or a date")
+        bits = value.get("bits")
+        if bits is not None and type(bits) is not int:
+            raise InvalidInput("a predicate's bits is an integer")
+        return cls(value["claim"], value["op"], value["bound"], value.get("upper"), bits)
+
     def describe(self) -> str:
         """Human text: ``birth_date <= 2008-12-06``."""
         if self.op == "between":
@@ -299,6 +342,36 @@ class CredentialQuery:
                 raise InvalidInput(f"claim {p.claim!r} is both disclosed and under a predicate")
         object.__setattr__(self, "disclose", disclose)
         object.__setattr__(self, "predicates", predicates)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"type", "issuer", "disclose", "predicates", "non_revoked", "pseudonym"}``."""
+        return {
+            "type": self.type_id,
+            "issuer": self.issuer_id,
+            "disclose": list(self.disclose),
+            "predicates": [p.to_json() for p in self.predicates],
+            "non_revoked": self.non_revoked,
+            "pseudonym": self.pseudonym,
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> CredentialQuery:
+        """Parse :meth:`to_json` (``InvalidInput`` if malformed)."""
+        members = ("type", "issuer", "disclose", "predicates", "non_revoked", "pseudonym")
+        body = object_of(value, "a credential query", members)
+        disclose, predicates = body["disclose"], body["predicates"]
+        if not isinstance(disclose, list) or not isinstance(predicates, list):
+            raise InvalidInput("disclose and predicates must be lists")
+        flags = (body["non_revoked"], body["pseudonym"])
+        if not all(type(flag) is bool for flag in flags):
+            raise InvalidInput("non_revoked and pseudonym must be true or false")
+        return cls(
+            body["type"],
+            body["issuer"],
+            tuple(disclose),
+            tuple(Predicate.from_json(p) for p in predicates),
+            *flags,
+        )
 
     def check_against(self, ctype: CredentialType) -> None:
         """``InvalidInput`` unless every named claim exists and every predicate fits its kind."""
@@ -340,6 +413,29 @@ class PresentationRequest:
             raise InvalidInput("a scope needs exactly one credential answering with a pseudonym")
         object.__setattr__(self, "credentials", credentials)
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"nonce", "audience", "scope", "credentials"}`` (the nonce in base64url)."""
+        return {
+            "nonce": b64(self.nonce),
+            "audience": self.audience,
+            "scope": self.scope,
+            "credentials": [q.to_json() for q in self.credentials],
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> PresentationRequest:
+        """Parse :meth:`to_json` (``InvalidInput`` if malformed)."""
+        body = object_of(value, "a request", ("nonce", "audience", "scope", "credentials"))
+        credentials = body["credentials"]
+        if not isinstance(credentials, list):
+            raise InvalidInput("credentials must be a list")
+        return cls(
+            unb64(body["nonce"], "nonce"),
+            body["audience"],
+            tuple(CredentialQuery.from_json(q) for q in credentials),
+            body["scope"],
+        )
+
 
 @dataclass(frozen=True)
 class AccumulatorState:
@@ -355,3 +451,13 @@ class AccumulatorState:
             raise InvalidInput("epoch must be a non-negative integer")
         if not isinstance(self.value, bytes) or len(self.value) != 48:
             raise InvalidInput("an accumulator value is a 48-byte G1 point")
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"registry", "epoch", "value"}``."""
+        return {"registry": self.registry_id, "epoch": self.epoch, "value": b64(self.value)}
+
+    @classmethod
+    def from_json(cls, value: object) -> AccumulatorState:
+        """Parse :meth:`to_json` (``InvalidInput`` if malformed)."""
+        body = object_of(value, "an accumulator state", ("registry", "epoch", "value"))
+        return cls(body["registry"], body["epoch"], unb64(body["value"], "value", 48))
