@@ -28,6 +28,7 @@ from zk import presentation as zp
 from zk.accumulator import Revoked
 
 from . import _errors
+from ._demo import _timed
 from ._keys import Key
 from ._zk_ledger import (
     accumulator_state,
@@ -111,13 +112,6 @@ class _Agency:
     key: Key
     did: str
     issuer: zp.Issuer
-
-
-def _timed(fn: Callable[[], _T]) -> tuple[_T, float]:
-    """Run *fn*; its result and the elapsed wall time in milliseconds."""
-    start = time.perf_counter_ns()
-    result = fn()
-    return result, (time.perf_counter_ns() - start) / 1e6
 
 
 def _step(label: str, detail: str, ms: float | None = None) -> None:

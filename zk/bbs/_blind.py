@@ -171,6 +171,44 @@ class _BlindBase:
             for i, m in enumerate(messages)
         ]
 
+    def _disclosed_for_verify(
+        self,
+        signer_count: int,
+        disclosed_messages: Sequence[bytes],
+        disclosed_committed_messages: Sequence[bytes],
+        disclosed_indexes: Sequence[int],
+        disclosed_committed_indexes: Sequence[int],
+    ) -> tuple[int, dict[int, int]]:
+        """``(L, {index in the signed vector: scalar})`` of a verifier's disclosed messages:
+        signer message ``i`` at ``i``, committed message ``j`` at ``L + 1 + j``."""
+        lsig = _count(signer_count, "signer_count")
+        signer = self.messages_to_scalars(disclosed_messages)
+        committed = self.messages_to_scalars(disclosed_committed_messages)
+        idx = _index_list(disclosed_indexes, lsig, "disclosed_indexes")
+        cidx = _index_list(disclosed_committed_indexes, _MAX_INDEX, "disclosed_committed_indexes")
+        if len(idx) != len(signer) or len(cidx) != len(committed):
+            raise InvalidInput("as many disclosed messages as disclosed indexes are needed")
+        disclosed = dict(zip(idx, signer, strict=True))
+        disclosed.update((j + lsig + 1, s) for j, s in zip(cidx, committed, strict=True))
+        return lsig, disclosed
+
+    def _prover_vector(
+        self,
+        messages: Sequence[bytes],
+        committed_messages: Sequence[bytes],
+        disclosed_indexes: Sequence[int],
+        disclosed_commitment_indexes: Sequence[int],
+    ) -> tuple[list[int], list[int], list[int]]:
+        """``(signer scalars, committed scalars, disclosed indexes in the signed vector)``."""
+        signer = self.messages_to_scalars(messages)
+        committed = self.messages_to_scalars(committed_messages)
+        lsig = len(signer)
+        idx = _index_list(disclosed_indexes, lsig, "disclosed_indexes")
+        cidx = _index_list(
+            disclosed_commitment_indexes, len(committed), "disclosed_commitment_indexes"
+        )
+        return signer, committed, [*idx, *(j + lsig + 1 for j in cidx)]
+
     # ------------------------------------------------------------------ generators, domain
 
     def _build_generators(
@@ -673,12 +711,8 @@ class BlindInterface(_BlindBase):
 
         ``unsafe_random_scalars`` (``5 + U``) reproduces test vectors only.
         """
-        signer = self.messages_to_scalars(messages)
-        committed = self.messages_to_scalars(committed_messages)
-        lsig = len(signer)
-        idx = _index_list(disclosed_indexes, lsig, "disclosed_indexes")
-        cidx = _index_list(
-            disclosed_commitment_indexes, len(committed), "disclosed_commitment_indexes"
+        signer, committed, disclosed = self._prover_vector(
+            messages, committed_messages, disclosed_indexes, disclosed_commitment_indexes
         )
         vector = self.signed_scalars(signer, secret_prover_blind, committed)
         return self.proof_gen_scalars(
@@ -687,8 +721,8 @@ class BlindInterface(_BlindBase):
             header,
             presentation_header,
             vector,
-            [*idx, *(j + lsig + 1 for j in cidx)],
-            signer_count=lsig,
+            disclosed,
+            signer_count=len(signer),
             unsafe_random_scalars=unsafe_random_scalars,
         )
 
@@ -706,15 +740,13 @@ class BlindInterface(_BlindBase):
     ) -> None:
         """§4.2.4 ``BlindProofVerify``; ``signer_count`` is ``L``, the number of signer
         messages. ``None`` if valid, else :class:`zk.VerificationError`."""
-        lsig = _count(signer_count, "signer_count")
-        signer = self.messages_to_scalars(disclosed_messages)
-        committed = self.messages_to_scalars(disclosed_committed_messages)
-        idx = _index_list(disclosed_indexes, lsig, "disclosed_indexes")
-        cidx = _index_list(disclosed_committed_indexes, _MAX_INDEX, "disclosed_committed_indexes")
-        if len(idx) != len(signer) or len(cidx) != len(committed):
-            raise InvalidInput("as many disclosed messages as disclosed indexes are needed")
-        disclosed = dict(zip(idx, signer, strict=True))
-        disclosed.update((j + lsig + 1, s) for j, s in zip(cidx, committed, strict=True))
+        lsig, disclosed = self._disclosed_for_verify(
+            signer_count,
+            disclosed_messages,
+            disclosed_committed_messages,
+            disclosed_indexes,
+            disclosed_committed_indexes,
+        )
         self.proof_verify_scalars(
             pk, proof, header, presentation_header, disclosed, signer_count=lsig
         )

@@ -38,7 +38,6 @@ from typing import Any
 from .._errors import InvalidInput
 from ..curve import Backend, R
 from ._blind import (
-    _MAX_INDEX,
     BlindGenerators,
     _BlindBase,
     _index_list,
@@ -403,12 +402,8 @@ class NymInterface(_BlindBase):
         unsafe_random_scalars: Sequence[int] | None = None,
     ) -> tuple[bytes, bytes]:
         """§6.2 ``ProofGenWithNym``: ``(proof, pseudonym)`` for ``context_id``."""
-        signer = self.messages_to_scalars(messages)
-        committed = self.messages_to_scalars(committed_messages)
-        lsig = len(signer)
-        idx = _index_list(disclosed_indexes, lsig, "disclosed_indexes")
-        cidx = _index_list(
-            disclosed_commitment_indexes, len(committed), "disclosed_commitment_indexes"
+        signer, committed, disclosed = self._prover_vector(
+            messages, committed_messages, disclosed_indexes, disclosed_commitment_indexes
         )
         vector = self.signed_scalars(signer, secret_prover_blind, committed, nym_secrets)
         return self.proof_gen_scalars(
@@ -418,8 +413,8 @@ class NymInterface(_BlindBase):
             presentation_header,
             context_id,
             vector,
-            [*idx, *(j + lsig + 1 for j in cidx)],
-            signer_count=lsig,
+            disclosed,
+            signer_count=len(signer),
             nym_count=len(nym_secrets),
             unsafe_random_scalars=unsafe_random_scalars,
         )
@@ -442,15 +437,13 @@ class NymInterface(_BlindBase):
     ) -> None:
         """§6.3 ``ProofVerifyWithNym``: ``None`` if the proof and the pseudonym are valid,
         else :class:`zk.VerificationError`."""
-        lsig = _count(signer_count, "signer_count")
-        signer = self.messages_to_scalars(disclosed_messages)
-        committed = self.messages_to_scalars(disclosed_committed_messages)
-        idx = _index_list(disclosed_indexes, lsig, "disclosed_indexes")
-        cidx = _index_list(disclosed_committed_indexes, _MAX_INDEX, "disclosed_committed_indexes")
-        if len(idx) != len(signer) or len(cidx) != len(committed):
-            raise InvalidInput("as many disclosed messages as disclosed indexes are needed")
-        disclosed = dict(zip(idx, signer, strict=True))
-        disclosed.update((j + lsig + 1, s) for j, s in zip(cidx, committed, strict=True))
+        lsig, disclosed = self._disclosed_for_verify(
+            signer_count,
+            disclosed_messages,
+            disclosed_committed_messages,
+            disclosed_indexes,
+            disclosed_committed_indexes,
+        )
         self.proof_verify_scalars(
             pk,
             proof,
