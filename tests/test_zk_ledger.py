@@ -24,6 +24,7 @@ from vc_service._zk_ledger import (
     UnknownRegistry,
     accumulator_state,
     issuer_public,
+    publish_credential_type,
     publish_registry,
     publish_revocations,
     updates_since,
@@ -355,3 +356,18 @@ def test_verifiers_take_the_issuer_keys_from_the_registry_set_up(world: World) -
         issuer_public(world.ledger, odd)
     with pytest.raises(UnknownRegistry):
         issuer_public(world.ledger, replace(ctype, registry_id="never-published"))
+
+
+def test_zero_knowledge_credential_types_are_published_on_the_ledger(world: World) -> None:
+    publish_credential_type(world.ledger, world.civil, IDENTITY)
+    record = world.ledger.state().credential_type("identity")
+    assert record is not None
+    assert tuple(record.formats) == ("chancery-zk-v1",) and record.revocation == "accumulator"
+    assert [(c.name, c.kind, c.predicate) for c in record.claims] == [
+        ("given_name", "string", False),
+        ("birth_date", "date", True),
+        ("residence", "string", False),
+    ]
+    degree = zp.CredentialType("degree", CIVIL, "degrees", (("level", "integer"),))
+    with pytest.raises(AppendError):  # the civil registry is not accredited for degrees
+        publish_credential_type(world.ledger, world.civil, degree)

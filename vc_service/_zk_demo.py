@@ -33,6 +33,7 @@ from ._keys import Key
 from ._zk_ledger import (
     accumulator_state,
     issuer_public,
+    publish_credential_type,
     publish_registry,
     publish_revocations,
     updates_since,
@@ -228,6 +229,13 @@ class _Demo:
             f"{ctype.type_id}, {len(ctype.claims)} claims: BBS key "
             f"{_bytes(len(public.public_key))}, accumulator key "
             f"{_bytes(len(public.accumulator_key))}",
+            ms,
+        )
+        typed, ms = _timed(lambda: publish_credential_type(self.ledger, key, ctype))
+        _step(
+            f"{name}: type",
+            f"{ctype.type_id}: entry {typed[0].index}, {_bytes(_entry_bytes(typed))}, "
+            "format chancery-zk-v1",
             ms,
         )
         receipts, ms = _timed(lambda: publish_registry(self.ledger, key, issuer))

@@ -47,6 +47,7 @@ __all__ = [
     "UnknownRegistry",
     "accumulator_state",
     "issuer_public",
+    "publish_credential_type",
     "publish_registry",
     "publish_revocations",
     "updates_since",
@@ -99,6 +100,33 @@ class LedgerSource(Protocol):
 
 def _payload(registry_id: str, version: int, value: bytes, update: str) -> dict[str, object]:
     return {"id": registry_id, "version": version, "value": b64url_encode(value), "update": update}
+
+
+#: The ledger format of zero-knowledge credentials (entries.md §5).
+ZK_FORMAT = "chancery-zk-v1"
+
+
+def publish_credential_type(
+    ledger: Ledger, agency_key: Key, ctype: CredentialType, *, signer: str | None = None
+) -> list[Receipt]:
+    """Publish ``ctype`` as a ``credential-type``/``publish`` entry: its claims in signing
+    order (integers and dates marked as usable in predicates), format ``chancery-zk-v1``,
+    revocation ``accumulator``. The ledger refuses it unless the agency is accredited for the
+    type id (entries.md §6.2)."""
+    if not isinstance(ctype, CredentialType):
+        raise InvalidInput("ctype must be a zk.presentation.CredentialType")
+    claims = [
+        {"name": name, "kind": kind, "predicate": kind in ("integer", "date")}
+        for name, kind in ctype.claims
+    ]
+    payload = {
+        "id": ctype.type_id,
+        "claims": claims,
+        "formats": [ZK_FORMAT],
+        "revocation": "accumulator",
+    }
+    entries = ledger.make_entries(agency_key, "credential-type", [payload], signer=signer)
+    return ledger.append(entries)
 
 
 def publish_registry(

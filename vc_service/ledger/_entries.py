@@ -85,7 +85,16 @@ OPERATIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 CLAIM_KINDS = ("string", "integer", "number", "date", "boolean")
 #: Claim kinds a zero-knowledge predicate ("over 18", "income below …") can compare.
 PREDICATE_KINDS = ("integer", "number", "date")
-CREDENTIAL_FORMATS = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "bbs-2023", "vc+jwt", "dc+sd-jwt")
+#: ``chancery-zk-v1``: zero-knowledge credentials of ``zk.presentation`` (Blind BBS with a link
+#: secret, predicates, accumulator revocation; specs/zk-presentation.md).
+CREDENTIAL_FORMATS = (
+    "eddsa-rdfc-2022",
+    "eddsa-jcs-2022",
+    "bbs-2023",
+    "vc+jwt",
+    "dc+sd-jwt",
+    "chancery-zk-v1",
+)
 REVOCATION_METHODS = ("none", "bitstring-status-list", "token-status-list", "accumulator")
 
 MAX_KEYS = 16
