@@ -124,7 +124,7 @@ def _tamper_cases(
     bk = default_backend()
     state = _state_for(query, IDENTITY, {"civil-2026": civil.state()})
     shown = presentation.disclosed[0]
-    statement = _statement(request, query, civil.public, shown, state, bk)
+    statement = _statement(query, civil.public, shown, state, bk)
     _, _, spans = parse([statement], presentation.proof, bk)
     base = len(data) - len(presentation.proof)
     other_point = bk.g1_encode(bk.g1_mul(bk.g1_generator(), secrets.randbelow(R - 1) + 1))
@@ -393,7 +393,7 @@ def test_two_presentations_share_only_public_bytes(
     # Every proof field (32- or 48-byte) differs between the two presentations.
     bk = default_backend()
     state = _state_for(request.credentials[0], IDENTITY, states)
-    statement = _statement(request, request.credentials[0], civil.public, a.disclosed[0], state, bk)
+    statement = _statement(request.credentials[0], civil.public, a.disclosed[0], state, bk)
     _, _, spans = parse([statement], a.proof, bk)
     for name, offset, size in spans:
         assert a.proof[offset : offset + size] != b.proof[offset : offset + size], name

@@ -447,7 +447,7 @@ class Holder:
                     f"the witness is at epoch {cred.witness.epoch}, the verifier checks epoch "
                     f"{state.epoch}: update the witness first"
                 )
-            statements.append(_statement(request, query, cred.issuer, shown, state, bk))
+            statements.append(_statement(query, cred.issuer, shown, state, bk))
             witnesses.append(
                 CredentialWitness(
                     *_signature_parts(cred.signature, bk),
@@ -506,7 +506,6 @@ def _state_for(
 
 
 def _statement(
-    request: PresentationRequest,
     query: CredentialQuery,
     issuer: IssuerPublic,
     shown: Mapping[str, object],
@@ -514,7 +513,6 @@ def _statement(
     bk: Backend[Any, Any],
 ) -> CredentialStatement:
     """The public statement of one credential, identical on both sides (§3, §4)."""
-    del request
     ctype = issuer.ctype
     if set(shown) != set(query.disclose):
         raise InvalidInput("the disclosed claims are not exactly the requested ones")
@@ -646,7 +644,7 @@ def verify_presentation(
             raise VerificationError(
                 f"the non-revocation proof is for epoch {epoch}, not the current {state.epoch}"
             )
-        statements.append(_statement(request, query, issuer, shown, state, bk))
+        statements.append(_statement(query, issuer, shown, state, bk))
     result = verify(
         request,
         statements,

@@ -18,7 +18,6 @@ from ..curve import G1_SIZE, SCALAR_SIZE, Backend, R
 from ._types import CredentialQuery, Predicate, PresentationRequest
 
 __all__ = [
-    "MAGIC",
     "PROTOCOL",
     "CredentialStatement",
     "CredentialWitness",
@@ -28,8 +27,6 @@ __all__ = [
 
 #: The transcript's protocol label (§4): the version is part of it.
 PROTOCOL = b"chancery-zk-presentation/1"
-#: The first bytes of an encoded presentation (§8).
-MAGIC = b"CZP1"
 _VERSION = 1
 _OPS = {">=": 1, "<=": 2, "between": 3, "!=": 4}
 _WEIGHT_BITS = 128
@@ -109,11 +106,9 @@ def _signed(scalar: int) -> int:
 
 
 def _absorb_statement(
-    t: Transcript,
-    request: PresentationRequest,
-    st: Sequence[CredentialStatement],
-    bk: Backend[Any, Any],
+    t: Transcript, request: PresentationRequest, st: Sequence[CredentialStatement]
 ) -> None:
+    """Item 1 and 2 of §4: the version, the request and every credential's public statement."""
     t.append_u64(b"version", _VERSION)
     t.append(b"nonce", request.nonce)
     t.append(b"audience", request.audience.encode())
@@ -185,7 +180,7 @@ def prove(
     """
     bk = backend
     t = Transcript(PROTOCOL)
-    _absorb_statement(t, request, statements, bk)
+    _absorb_statement(t, request, statements)
     link_t = _rand()
     moves: list[_Moves] = []
     for s, w in zip(statements, witnesses, strict=True):
@@ -532,7 +527,7 @@ def verify(
     bk = backend
     parsed, link_hat, _ = parse(statements, presentation, bk)
     t = Transcript(PROTOCOL)
-    _absorb_statement(t, request, statements, bk)
+    _absorb_statement(t, request, statements)
     for p in parsed:
         for point in p.points:
             t.append(b"point", bk.g1_encode(point))
