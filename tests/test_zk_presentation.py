@@ -561,3 +561,18 @@ def test_malformed_json_forms_are_typed_errors(kind: str, value: Any) -> None:
     }[kind]
     with pytest.raises(InvalidInput):
         parse(value)
+
+
+@pytest.mark.slow
+def test_reference_backend_proves_what_arkworks_verifies(civil: zp.Issuer) -> None:
+    """A presentation proved on the py_ecc reference backend verifies on arkworks."""
+    from zk.curve import PyEccBackend
+
+    holder = zp.Holder.create()
+    credential = _receive(holder, civil, CLAIMS)
+    query = zp.CredentialQuery("identity", CIVIL, disclose=("residence",), non_revoked=True)
+    request = zp.PresentationRequest(secrets.token_bytes(16), "rp", (query,))
+    states = {"civil-2026": civil.state()}
+    data = holder.present(request, [credential], states, backend=PyEccBackend()).to_bytes()
+    result = zp.verify_presentation(data, request, [civil.public], states)
+    assert result.disclosed == ({"residence": "Paris"},)

@@ -452,7 +452,7 @@ class Holder:
                 CredentialWitness(
                     *_signature_parts(cred.signature, bk),
                     cred.scalars,
-                    cred.witness.point if state is not None else None,
+                    _witness_point(cred.witness, bk) if state is not None else None,
                 )
             )
             disclosed.append(shown)
@@ -475,6 +475,13 @@ def _witness_value(issued: IssuedCredential) -> Any:
     if len(issued.witness) != 2 * G1_SIZE:
         raise InvalidInput("an issued witness is the witness point and the accumulator value")
     return bk.g1_decode(issued.witness[G1_SIZE:])
+
+
+def _witness_point(witness: Witness, bk: Backend[Any, Any]) -> Any:
+    """The witness point as a point of ``bk`` (re-decoded when it was made on another)."""
+    if witness.backend is bk:
+        return witness.point
+    return bk.g1_decode(witness.backend.g1_encode(witness.point))
 
 
 def _signature_parts(signature: bytes, bk: Backend[Any, Any]) -> tuple[Any, int]:
