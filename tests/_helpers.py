@@ -56,6 +56,23 @@ def _copy(data: Any) -> Any:
     return json.loads(json.dumps(data))
 
 
+def load_json_vector(path: Path) -> Any:
+    """A JSON vector file, read once per session; each call returns a fresh copy."""
+    return _copy(_read_json(path))
+
+
+def hex_bytes(values: list[str] | None) -> list[bytes]:
+    """Hex strings of a fixture as bytes (``None`` as an empty list)."""
+    return [bytes.fromhex(v) for v in values or []]
+
+
+def mocked_scalars(suite: bbs.Ciphersuite, rng: dict[str, Any], kind: str, count: int) -> list[int]:
+    """The drafts' mocked random scalars; ``rng`` is a fixture's ``mockRngParameters``."""
+    return suite.unsafe_seeded_random_scalars(
+        rng["SEED"].encode(), count, rng[kind]["DST"].encode()
+    )
+
+
 def load_bbs_vector(suite_id: str, name: str) -> Any:
     """A BBS fixture of one ciphersuite, e.g. ``load_bbs_vector("sha256", "proof/proof003")``."""
     return _copy(_read_json(BBS_FIXTURES / BBS_SUITE_DIRS[suite_id] / f"{name}.json"))

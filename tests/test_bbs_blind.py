@@ -9,14 +9,20 @@ checked against arkworks on a few cases; tampered or malformed inputs must raise
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _helpers import G1_IDENTITY, suite_on
+from _helpers import (
+    BBS_SUITE_DIRS,
+    G1_IDENTITY,
+    hex_bytes,
+    load_json_vector,
+    mocked_scalars,
+    suite_on,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +30,6 @@ from zk import InvalidInput, VerificationError, bbs
 from zk.curve import G1_SIZE, SCALAR_SIZE, R
 
 FIXTURES = Path(__file__).parent / "vectors" / "ietf-bbs-blind-signatures" / "fixture_data"
-SUITE_DIRS = {"sha256": "bls12-381-sha-256", "shake256": "bls12-381-shake-256"}
 INTERFACES = {"sha256": bbs.BLIND_BLS12_381_SHA256, "shake256": bbs.BLIND_BLS12_381_SHAKE256}
 
 COMMIT_FILES = ["commit001", "commit002"]
@@ -39,33 +44,24 @@ PROOF_FILES = [f"proof00{i}" for i in range(1, 9)]
 BAD_SIGNATURE_TRACES = {("sha256", "signature003")}
 
 
-@cache
-def _read(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def load(suite_id: str, name: str) -> Any:
     """A fixture of one suite, e.g. ``load("sha256", "proof/proof003")`` (a fresh copy)."""
-    return json.loads(json.dumps(_read(FIXTURES / SUITE_DIRS[suite_id] / f"{name}.json")))
+    return load_json_vector(FIXTURES / BBS_SUITE_DIRS[suite_id] / f"{name}.json")
 
 
 def shared_messages() -> tuple[list[bytes], list[bytes]]:
     """The signer messages and committed messages of ``messages.json``."""
-    data = _read(FIXTURES / "messages.json")
+    data = load_json_vector(FIXTURES / "messages.json")
     return [bytes.fromhex(m) for m in data["messages"]], [
         bytes.fromhex(m) for m in data["committedMessages"]
     ]
 
 
-def _hex(values: list[str] | None) -> list[bytes]:
-    return [bytes.fromhex(v) for v in values or []]
+_hex = hex_bytes
 
 
 def _mocked(iface: bbs.BlindInterface, rng: dict[str, Any], kind: str, count: int) -> list[int]:
-    """The draft's mocked random scalars: ``rng`` is a fixture's ``mockRngParameters``."""
-    return iface.suite.unsafe_seeded_random_scalars(
-        rng["SEED"].encode(), count, rng[kind]["DST"].encode()
-    )
+    return mocked_scalars(iface.suite, rng, kind, count)
 
 
 @pytest.fixture
@@ -79,7 +75,7 @@ def iface(suite_id: str) -> bbs.BlindInterface:
 
 def test_every_fixture_file_is_tested(suite_id: str) -> None:
     """No fixture file goes untested, and every case is a valid one."""
-    folder = FIXTURES / SUITE_DIRS[suite_id]
+    folder = FIXTURES / BBS_SUITE_DIRS[suite_id]
     for kind, names in (
         ("commit", COMMIT_FILES),
         ("signature", SIGNATURE_FILES),

@@ -10,14 +10,20 @@ py_ecc is checked against arkworks on a few cases; tampered or malformed inputs 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _helpers import G1_IDENTITY, suite_on
+from _helpers import (
+    BBS_SUITE_DIRS,
+    G1_IDENTITY,
+    hex_bytes,
+    load_json_vector,
+    mocked_scalars,
+    suite_on,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +31,6 @@ from zk import InvalidInput, VerificationError, bbs
 from zk.curve import G1_SIZE, SCALAR_SIZE, R
 
 FIXTURES = Path(__file__).parent / "vectors" / "ietf-bbs-per-verifier-linkability" / "fixture_data"
-SUITE_DIRS = {"sha256": "bls12-381-sha-256", "shake256": "bls12-381-shake-256"}
 INTERFACES = {"sha256": bbs.NYM_BLS12_381_SHA256, "shake256": bbs.NYM_BLS12_381_SHAKE256}
 
 COMMIT_FILES = [f"nymCommit00{i}" for i in range(1, 5)]
@@ -36,18 +41,12 @@ PROOF_FILES = [f"nymProof00{i}" for i in range(1, 8)] + [f"nymProof10{i}" for i 
 # "s" (not hex); without it, it is the B this implementation computes.
 
 
-@cache
-def _read(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def load(suite_id: str, name: str) -> Any:
     """A fixture of one suite, e.g. ``load("sha256", "nymProof/nymProof003")`` (a fresh copy)."""
-    return json.loads(json.dumps(_read(FIXTURES / SUITE_DIRS[suite_id] / f"{name}.json")))
+    return load_json_vector(FIXTURES / BBS_SUITE_DIRS[suite_id] / f"{name}.json")
 
 
-def _hex(values: list[str] | None) -> list[bytes]:
-    return [bytes.fromhex(v) for v in values or []]
+_hex = hex_bytes
 
 
 def _ints(values: list[str]) -> list[int]:
@@ -55,10 +54,7 @@ def _ints(values: list[str]) -> list[int]:
 
 
 def _mocked(iface: bbs.NymInterface, rng: dict[str, Any], kind: str, count: int) -> list[int]:
-    """The draft's mocked random scalars: ``rng`` is a fixture's ``mockRngParameters``."""
-    return iface.suite.unsafe_seeded_random_scalars(
-        rng["SEED"].encode(), count, rng[kind]["DST"].encode()
-    )
+    return mocked_scalars(iface.suite, rng, kind, count)
 
 
 @pytest.fixture
@@ -72,7 +68,7 @@ def iface(suite_id: str) -> bbs.NymInterface:
 
 def test_every_fixture_file_is_tested(suite_id: str) -> None:
     """No fixture file goes untested, and every case is a valid one."""
-    folder = FIXTURES / SUITE_DIRS[suite_id]
+    folder = FIXTURES / BBS_SUITE_DIRS[suite_id]
     for kind, names in (
         ("nymCommit", COMMIT_FILES),
         ("nymSignature", SIGNATURE_FILES),

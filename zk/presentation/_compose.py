@@ -88,18 +88,6 @@ class CredentialWitness:
     membership: Any | None
 
 
-def _ranges(pred: Predicate, m: int, low: int, high: int | None) -> list[int]:
-    """The values proven in range for a predicate on the signed integer ``m``."""
-    if pred.op == ">=":
-        return [m - low]
-    if pred.op == "<=":
-        return [low - m]
-    if pred.op == "between":
-        assert high is not None  # noqa: S101 - validated by Predicate
-        return [m - low, high - m]
-    return []
-
-
 def _signed(scalar: int) -> int:
     """The signed integer of a claim scalar (inverse of ``v mod r`` for ``|v| < 2^62``)."""
     return scalar if scalar < R // 2 else scalar - R
@@ -209,7 +197,7 @@ def prove(
         ranges: list[list[int]] = []
         for index, pred, low, high, _bits in s.predicates:
             value = _signed(m[index])
-            values = _ranges(pred, value, low, high) if pred.op != "!=" else [value - low]
+            values = pred.committed_values(value, low, high)
             gs = [_rand() for _ in values]
             cs = [bk.g1_msm([gens.g, gens.h], [v % R, g]) for v, g in zip(values, gs, strict=True)]
             gts = [_rand() for _ in values]
@@ -302,8 +290,9 @@ def prove(
         for i in s.hidden:
             if i != s.link_index:
                 out.append(_s((mv.tildes[i] + m[i] * c) % R))
-        for k in range(len(s.predicates)):
-            signs = _gamma_signs(s.predicates[k][1])
+        for k, (_, pred, low, high, _bits) in enumerate(s.predicates):
+            # A blinding enters its linking relation with the sign of its commitment (§5.4).
+            signs = [sign for sign, _ in _link_shapes(pred, low, high)]
             out += [
                 _s((gt + sign * g * c) % R)
                 for gt, g, sign in zip(mv.gamma_tildes[k], mv.gammas[k], signs, strict=True)
@@ -317,15 +306,6 @@ def prove(
             out.append(_s((rho_t + rho * c) % R))
     out.append(_s(link_response))
     return b"".join(out)
-
-
-def _gamma_signs(pred: Predicate) -> list[int]:
-    """The sign of each commitment's blinding in its linking relation (table of §5.4)."""
-    if pred.op == "<=":
-        return [-1]
-    if pred.op == "between":
-        return [1, -1]
-    return [1]
 
 
 # ------------------------------------------------------------------------------ verifying

@@ -266,19 +266,25 @@ class Predicate:
             return self.bits
         return _DEFAULT_BITS[ctype.kind(self.claim)]
 
+    def committed_values(self, value: int, low: int, high: int | None) -> list[int]:
+        """The differences the proof commits to for the signed claim ``value`` (§5.4):
+        ``value − low`` (``>=``, ``!=``), ``low − value`` (``<=``), both ends (``between``)."""
+        if self.op in (">=", "!="):
+            return [value - low]
+        if self.op == "<=":
+            return [low - value]
+        assert high is not None  # noqa: S101 - checked in __post_init__
+        return [value - low, high - value]
+
     def provable(self, ctype: CredentialType, value: object) -> bool:
         """Whether every range of the predicate fits in :meth:`bit_length` bits for ``value``
         (a true predicate on values too far apart for the requested length is not provable)."""
         if self.op == "!=":
             return True
-        v = comparable_value(ctype.kind(self.claim), value)
         low, high = self.bounds(ctype)
+        v = comparable_value(ctype.kind(self.claim), value)
         limit = 1 << self.bit_length(ctype)
-        gaps = {">=": [v - low], "<=": [low - v]}.get(self.op)
-        if gaps is None:
-            assert high is not None  # noqa: S101 - checked in __post_init__
-            gaps = [v - low, high - v]
-        return all(0 <= gap < limit for gap in gaps)
+        return all(0 <= gap < limit for gap in self.committed_values(v, low, high))
 
     def to_json(self) -> dict[str, Any]:
         """``{"claim", "op", "bound"[, "upper"][, "bits"]}``."""
